@@ -1,0 +1,3 @@
+from fvs.cli import app
+
+app()

@@ -1,0 +1,106 @@
+"""create_app(settings): routers, error handlers and the embedded executor's lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from fvs import migrate
+from fvs.config import Settings
+from fvs.db import Database
+from fvs.errors import AppError
+from fvs.jobs.executor import JobRef, ThreadExecutor
+from fvs.pipeline import steps
+from fvs.pipeline.context import Studio
+from fvs.renders.endpoints import router as renders_router
+from fvs.storage.endpoints import router as media_router
+from fvs.storage.local import LocalStorage
+
+log = logging.getLogger(__name__)
+
+
+def build_studio(settings: Settings) -> Studio:
+    """Migrate the database and assemble what the API and the pipeline share."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.resolved_database_url)
+    return Studio(
+        settings=settings,
+        db=Database(settings.resolved_database_url),
+        storage=LocalStorage(settings.media_dir),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        studio = build_studio(settings)
+        app.state.studio = studio
+        executor = None
+        if settings.executor == "threads":
+            executor = ThreadExecutor(
+                db=studio.db, settings=settings, run_job=lambda job: steps.run_job(studio, job)
+            )
+            studio.wake = executor.wake
+            executor.start()
+        try:
+            yield
+        finally:
+            if executor is not None:
+                executor.stop()
+            studio.db.dispose()
+
+    app = FastAPI(title="Future Video Studio", version="0.1.0", lifespan=lifespan)
+    _install_error_handlers(app)
+    app.include_router(renders_router)
+    app.include_router(media_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> dict[str, str]:
+        return {
+            "name": "Future Video Studio",
+            "status": "ok",
+            "agent_api": "/api/agent/renders",
+            "docs": "/docs",
+        }
+
+    return app
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}}, status_code=status
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(p) for p in first["loc"][1:]) or None
+        return _error(422, "invalid_request", str(first["msg"]), field)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+__all__ = ["create_app", "build_studio", "JobRef"]

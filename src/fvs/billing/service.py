@@ -1,0 +1,187 @@
+"""Credits: grants, two-phase holds for renders, settlement and release.
+
+Every transfer id is an idempotency key: repeating an operation with the same
+id returns the first result and moves no credits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from fvs.billing import repository as ledger
+from fvs.billing.repository import GRANTS, REVENUE, Balance, wallet_id
+from fvs.errors import AppError, Conflict, ValidationFailed
+from fvs.models import Transfer
+from fvs.models.base import utcnow
+
+
+class InsufficientCredits(AppError):
+    status_code = 402
+    code = "insufficient_credits"
+
+    def __init__(self, *, needed: int, available: int) -> None:
+        super().__init__(
+            f"this render needs {needed} credits; the wallet has {available} available",
+            needed=needed,
+            available=available,
+        )
+
+
+def wallet_balance(session: Session, *, account_id: str) -> Balance:
+    """The account wallet's posted, pending and available credits."""
+    ledger.ensure_wallet(session, account_id)
+    return ledger.balance(session, wallet_id(account_id))
+
+
+def grant(
+    session: Session, *, account_id: str, amount: int, transfer_id: str, memo: str = "grant"
+) -> Transfer:
+    """Add credits to a wallet from the system grants account."""
+    if amount <= 0:
+        raise ValidationFailed("amount", "a grant must be a positive number of credits")
+    ledger.ensure_wallet(session, account_id)
+    existing = ledger.get_transfer(session, transfer_id)
+    if existing is not None:
+        return existing
+    return ledger.add_transfer(
+        session,
+        Transfer(
+            id=transfer_id,
+            kind="single",
+            debit_account_id=GRANTS,
+            credit_account_id=wallet_id(account_id),
+            amount=amount,
+            memo=memo,
+        ),
+    )
+
+
+def charge(
+    session: Session,
+    *,
+    account_id: str,
+    amount: int,
+    transfer_id: str,
+    project_id: str | None,
+    memo: str,
+) -> Transfer:
+    """Spend credits at once (no hold), or raise InsufficientCredits."""
+    existing = ledger.get_transfer(session, transfer_id)
+    if existing is not None:
+        return existing
+    ledger.lock_wallet(session, account_id)
+    available = ledger.balance(session, wallet_id(account_id)).available
+    if available < amount:
+        raise InsufficientCredits(needed=amount, available=available)
+    return ledger.add_transfer(
+        session,
+        Transfer(
+            id=transfer_id,
+            kind="single",
+            debit_account_id=wallet_id(account_id),
+            credit_account_id=REVENUE,
+            amount=amount,
+            project_id=project_id,
+            memo=memo,
+        ),
+    )
+
+
+def reserve(
+    session: Session,
+    *,
+    account_id: str,
+    holds: dict[str, int],
+    project_id: str,
+    timeout: timedelta,
+    extra_needed: int = 0,
+) -> list[Transfer]:
+    """Place pending holds (transfer id -> amount) together, or raise InsufficientCredits."""
+    # Lock the wallet row so two renders cannot spend the same credits.
+    ledger.lock_wallet(session, account_id)
+    new = {
+        tid: amount for tid, amount in holds.items() if ledger.get_transfer(session, tid) is None
+    }
+    needed = sum(new.values()) + extra_needed
+    available = ledger.balance(session, wallet_id(account_id)).available
+    if available < needed:
+        raise InsufficientCredits(needed=needed, available=available)
+    deadline = utcnow() + timeout
+    return [
+        ledger.add_transfer(
+            session,
+            Transfer(
+                id=tid,
+                kind="pending",
+                debit_account_id=wallet_id(account_id),
+                credit_account_id=REVENUE,
+                amount=amount,
+                project_id=project_id,
+                timeout_at=deadline,
+                memo=tid,
+            ),
+        )
+        for tid, amount in new.items()
+    ]
+
+
+def settle(session: Session, *, hold_id: str, amount: int) -> Transfer:
+    """Post up to the held amount; the rest returns to the wallet. Exactly once."""
+    hold = _pending(session, hold_id)
+    done = ledger.resolution_of(session, hold_id)
+    if done is not None:
+        if done.kind == "post" and done.amount == amount:
+            return done
+        raise Conflict(f"hold {hold_id} was already {done.kind}ed", code_detail=done.kind)
+    if not 0 <= amount <= hold.amount:
+        raise ValueError(f"cannot post {amount} of a {hold.amount}-credit hold")
+    return _resolve(session, hold, "post", amount)
+
+
+def release(session: Session, *, hold_id: str, kind: str = "void") -> Transfer | None:
+    """Void (or expire) a hold that is still pending; no-op if already resolved."""
+    hold = _pending(session, hold_id)
+    if ledger.resolution_of(session, hold_id) is not None:
+        return None
+    return _resolve(session, hold, kind, hold.amount)
+
+
+def release_project_holds(session: Session, *, project_id: str) -> int:
+    """Void every open hold of a project; returns the credits returned."""
+    holds = ledger.open_holds(session, project_id=project_id)
+    for hold in holds:
+        _resolve(session, hold, "void", hold.amount)
+    return sum(h.amount for h in holds)
+
+
+def expire_overdue_holds(session: Session, *, now: datetime | None = None) -> list[Transfer]:
+    """Expire holds past their deadline (their render's worker died); returns them."""
+    holds = ledger.open_holds(session, expired_before=now or utcnow())
+    for hold in holds:
+        _resolve(session, hold, "expire", hold.amount)
+    return holds
+
+
+def _pending(session: Session, hold_id: str) -> Transfer:
+    hold = ledger.get_transfer(session, hold_id)
+    if hold is None or hold.kind != "pending":
+        raise ValueError(f"no pending transfer {hold_id}")
+    return hold
+
+
+def _resolve(session: Session, hold: Transfer, kind: str, amount: int) -> Transfer:
+    return ledger.add_transfer(
+        session,
+        Transfer(
+            id=f"{hold.id}:{kind}",
+            kind=kind,
+            debit_account_id=hold.debit_account_id,
+            credit_account_id=hold.credit_account_id,
+            amount=amount,
+            pending_id=hold.id,
+            project_id=hold.project_id,
+            memo=f"{kind} {hold.memo}"[:200],
+        ),
+    )

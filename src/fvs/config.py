@@ -1,0 +1,67 @@
+"""Settings: every knob in one place, read from FVS_* environment variables."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FVS_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".fvs-data"), description="Database, media and secret.")
+    database_url: str | None = Field(default=None, description="Default: SQLite in data_dir.")
+    public_base_url: str | None = Field(
+        default=None, description="Origin for status/cancel/media URLs; else from the request."
+    )
+    secret_key: str | None = Field(
+        default=None, description="HMAC secret for keys and URLs; else generated in data_dir."
+    )
+    executor: str = Field(default="threads", description="threads (in-process) or none.")
+    worker_threads: int = Field(default=3, ge=1, le=64)
+    shot_concurrency: int = Field(default=3, ge=1, le=64, description="Per-shot steps at once.")
+    job_lease_seconds: float = Field(default=30.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    signed_url_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
+    max_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    status_min_interval_ms: int = Field(
+        default=100, ge=0, description="A client polling faster is paced, never refused."
+    )
+    max_request_json_bytes: int = Field(default=256 * 1024)
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Per uploaded file.")
+    max_uploads: int = Field(default=8)
+    hold_timeout_seconds: int = Field(default=6 * 3600, description="Deadline of render holds.")
+    allow_standins: bool = Field(default=True, description="Render unconfigured models locally.")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'fvs.db').resolve()}"
+
+    @cached_property
+    def media_dir(self) -> Path:
+        return (self.data_dir / "media").resolve()
+
+    @cached_property
+    def resolved_secret(self) -> bytes:
+        """The server secret: FVS_SECRET_KEY, else one generated once and kept in data_dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"secret.{secrets.token_hex(4)}.tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.chmod(0o600)
+            # link() refuses to overwrite: two processes starting at once agree on one secret.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+            tmp.unlink()
+        return path.read_text().strip().encode()

@@ -1,0 +1,89 @@
+"""Job table queries: enqueue without duplicates, lease the next ready job."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from fvs.models import Job
+from fvs.models.base import utcnow
+
+
+def insert_if_absent(session: Session, values: dict[str, object]) -> None:
+    """Insert a job row unless (run, step, shot) exists: concurrent fan-in stays single."""
+    now = utcnow()
+    row = {
+        "status": "queued",
+        "attempts": 0,
+        "run_after": now,
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Job)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["run_id", "step", "shot_index"])
+    )
+    session.execute(stmt)
+
+
+def lease_next(
+    session: Session, *, owner: str, lease: timedelta, exclude_steps: tuple[str, ...] = ()
+) -> Job | None:
+    """Take the oldest ready job, or one whose lease ran out (its worker died)."""
+    now = utcnow()
+    ready = or_(
+        (Job.status == "queued") & (Job.run_after <= now),
+        (Job.status == "running") & (Job.lease_until < now),
+    )
+    stmt = select(Job).where(ready)
+    if exclude_steps:
+        stmt = stmt.where(Job.step.not_in(exclude_steps))
+    stmt = stmt.order_by(Job.run_after, Job.id).limit(1).with_for_update(skip_locked=True)
+    job = session.scalars(stmt).first()
+    if job is None:
+        return None
+    job.status = "running"
+    job.lease_owner = owner
+    job.lease_until = now + lease
+    job.attempts += 1
+    session.flush()
+    return job
+
+
+def extend_leases(session: Session, *, owner: str, job_ids: list[int], until: datetime) -> None:
+    if job_ids:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_(job_ids), Job.lease_owner == owner, Job.status == "running")
+            .values(lease_until=until)
+        )
+
+
+def cancel_open(session: Session, *, project_id: str) -> int:
+    result = session.execute(
+        update(Job)
+        .where(
+            Job.project_id == project_id,
+            Job.status.in_(("queued", "running")),
+        )
+        .values(status="cancelled", updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_by_status(session: Session, project_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(Job.status, func.count()).where(Job.project_id == project_id).group_by(Job.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+def next_due(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Job.run_after)).where(Job.status == "queued"))

@@ -1,0 +1,98 @@
+"""Managed agent keys: issue, list, revoke, verify. One service for the web, API and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from fvs.errors import NotFound, Unauthorized, ValidationFailed
+from fvs.keys import format as key_format
+from fvs.keys import repository
+from fvs.models import AgentKey
+from fvs.models.base import utcnow
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: AgentKey
+    secret: str  # shown once, never stored
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: str
+    key_id: str
+    last_used_stale: bool = False  # the caller records use when True
+
+
+def issue_key(
+    session: Session,
+    *,
+    account_id: str,
+    name: str,
+    secret: bytes,
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    """Create a key for the account; the clear key is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("name", "a key name must have 1 to 100 characters")
+    if expires_at is not None and expires_at <= utcnow():
+        raise ValidationFailed("expires_at", "the expiry must be in the future")
+    clear = key_format.generate_key()
+    key = AgentKey(
+        account_id=account_id,
+        name=name,
+        prefix=key_format.display_prefix(clear),
+        secret_hash=key_format.hash_key(clear, secret),
+        expires_at=expires_at,
+    )
+    session.add(key)
+    session.flush()
+    return IssuedKey(key=key, secret=clear)
+
+
+def list_keys(session: Session, *, account_id: str) -> list[AgentKey]:
+    """The account's keys, oldest first, revoked ones included."""
+    return repository.for_account(session, account_id)
+
+
+def revoke_key(session: Session, *, key_id: str, account_id: str | None = None) -> AgentKey:
+    """Revoke a key at once; account_id, when given, must own it (else 404)."""
+    key = session.get(AgentKey, key_id)
+    if key is None or (account_id is not None and key.account_id != account_id):
+        raise NotFound(f"no key {key_id}", field="key_id")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key
+
+
+def verify_key(session: Session, *, clear: str | None, secret: bytes) -> Principal:
+    """The account behind a presented key, or 401. Malformed keys never reach the database."""
+    if not clear:
+        raise Unauthorized(
+            "send your managed key in the X-FVS-Agent-Key header", field="X-FVS-Agent-Key"
+        )
+    if not key_format.is_well_formed(clear):
+        raise Unauthorized("the agent key is malformed", field="X-FVS-Agent-Key")
+    key = repository.by_hash(session, key_format.hash_key(clear, secret))
+    now = utcnow()
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized("the agent key is unknown or revoked", field="X-FVS-Agent-Key")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthorized("the agent key has expired", field="X-FVS-Agent-Key")
+    stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+    return Principal(account_id=key.account_id, key_id=key.id, last_used_stale=stale)
+
+
+def touch_last_used(session: Session, *, key_id: str) -> None:
+    """Record use, at most once a minute, so hot polling loops do not write every time."""
+    key = session.get(AgentKey, key_id)
+    if key is not None and (
+        key.last_used_at is None or utcnow() - key.last_used_at >= LAST_USED_RESOLUTION
+    ):
+        key.last_used_at = utcnow()

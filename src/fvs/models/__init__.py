@@ -1,0 +1,20 @@
+"""All tables, imported here so Alembic and create_all see one metadata."""
+
+from fvs.models.accounts import Account, AgentKey
+from fvs.models.base import Base
+from fvs.models.jobs import Job
+from fvs.models.ledger import LedgerAccount, Transfer
+from fvs.models.projects import Asset, Project, Run, Shot
+
+__all__ = [
+    "Account",
+    "AgentKey",
+    "Asset",
+    "Base",
+    "Job",
+    "LedgerAccount",
+    "Project",
+    "Run",
+    "Shot",
+    "Transfer",
+]

@@ -1,0 +1,50 @@
+"""Voice briefs: a spoken one-to-three sentence summary after each stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fvs.providers import factory
+from fvs.providers.base import Plan
+from fvs.providers.local.narrator import NarratorUnavailable
+
+UNAVAILABLE_NOTE = (
+    "voice briefs were requested but no speech engine is installed here "
+    "(install espeak-ng: apt-get install espeak-ng); the render went on without them"
+)
+
+
+@dataclass(frozen=True)
+class Brief:
+    stage: str
+    text: str
+    path: Path | None  # None when no speech engine could speak it
+    note: str | None = None
+
+
+def brief_text(stage: str, plan: Plan, *, extra: str = "") -> str:
+    """What a producer would say after this stage, in at most three sentences."""
+    shots, seconds = len(plan.shots), plan.total_seconds
+    subjects = ", ".join(s.description for s in plan.bible.subjects) or "the scene"
+    if stage == "planning":
+        return (
+            f"Planning is done: {shots} shots, {seconds} seconds in all, set in "
+            f"{plan.bible.setting}. The recurring subject is {subjects}."
+        )
+    if stage == "storyboarding":
+        return f"The storyboard is painted: one keyframe for each of the {shots} shots."
+    if stage == "filming":
+        return f"Filming is done: {shots} clips, {seconds} seconds of footage."
+    return f"The final cut is ready: {seconds} seconds. {extra}".strip()
+
+
+def speak(tts_model: str, stage: str, text: str, out_path: Path) -> Brief:
+    """Speak a brief; a missing engine is a note, never a failed render."""
+    narrator = factory.narrator(tts_model)
+    try:
+        if not narrator.available():
+            raise NarratorUnavailable(tts_model)
+        return Brief(stage=stage, text=text, path=narrator.speak(text, out_path))
+    except NarratorUnavailable:
+        return Brief(stage=stage, text=text, path=None, note=UNAVAILABLE_NOTE)

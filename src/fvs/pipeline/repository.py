@@ -1,0 +1,39 @@
+"""Pipeline queries over projects, shots and assets."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fvs.models import Asset, Project, Shot
+
+
+def lock_project(session: Session, project_id: str) -> Project | None:
+    stmt = select(Project).where(Project.id == project_id).with_for_update()
+    return session.scalars(stmt).first()
+
+
+def shots(session: Session, project_id: str) -> list[Shot]:
+    stmt = select(Shot).where(Shot.project_id == project_id).order_by(Shot.index)
+    return list(session.scalars(stmt))
+
+
+def shot(session: Session, project_id: str, index: int) -> Shot:
+    stmt = select(Shot).where(Shot.project_id == project_id, Shot.index == index)
+    return session.scalars(stmt).one()
+
+
+def assets(session: Session, project_id: str, *, role: str | None = None) -> list[Asset]:
+    stmt = select(Asset).where(Asset.project_id == project_id)
+    if role is not None:
+        stmt = stmt.where(Asset.role == role)
+    return list(session.scalars(stmt.order_by(Asset.created_at, Asset.id)))
+
+
+def count_assets(session: Session, project_id: str, roles: tuple[str, ...]) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Asset)
+        .where(Asset.project_id == project_id, Asset.role.in_(roles))
+    )
+    return int(session.scalar(stmt) or 0)

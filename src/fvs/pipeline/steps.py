@@ -1,0 +1,360 @@
+"""The stage graph of a scene render: plan -> references -> keyframe x N -> film x N -> produce.
+
+Each step does its slow work outside any transaction, writes its files
+atomically, then records them in one transaction that also settles the
+stage's credits and enqueues what comes next. Re-running a step after a
+crash finds its outputs recorded and does no paid work twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fvs.billing import pricing
+from fvs.jobs.executor import JobRef
+from fvs.media.concat import join_clips
+from fvs.media.contact_sheet import make_contact_sheet
+from fvs.media.probe import probe
+from fvs.models import Asset, Project, Shot
+from fvs.pipeline import briefs, repository, state
+from fvs.pipeline.context import Studio
+from fvs.providers import factory, registry
+from fvs.providers.base import ClipSpec, ImageSize, Plan, PlanRequest
+
+
+class StepFailed(Exception):
+    """A step failed in a way retrying cannot fix."""
+
+
+def _runs_on(settings: dict[str, Any], role: str) -> str:
+    return str(settings["executions"][role]["runs_on"])
+
+
+def _record_provider(project: Project, stage: str, role: str) -> None:
+    project.providers = {**project.providers, stage: project.settings["executions"][role]}
+
+
+def _voice(
+    studio: Studio, job: JobRef, settings: dict[str, Any], stage: str, plan: Plan, extra: str = ""
+) -> briefs.Brief | None:
+    if not settings["stage_voice_briefs_enabled"]:
+        return None
+    out = studio.storage.project_dir(job.project_id) / "briefs" / f"{stage}.wav"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return briefs.speak(
+        _runs_on(settings, "tts"), stage, briefs.brief_text(stage, plan, extra=extra), out
+    )
+
+
+def _record_brief(
+    studio: Studio, session: Session, project: Project, brief: briefs.Brief | None
+) -> None:
+    if brief is None:
+        return
+    stage = f"voice:{brief.stage}"
+    if brief.path is None:
+        state.add_note(project, brief.note or "voice brief unavailable")
+        state.release_stage(session, project, stage)
+        return
+    session.add(
+        Asset(
+            project_id=project.id,
+            role="voice_brief",
+            kind="audio",
+            stage=brief.stage,
+            name=brief.stage,
+            filename=brief.path.name,
+            content_type="audio/wav",
+            path=studio.storage.relative(brief.path),
+            size_bytes=brief.path.stat().st_size,
+        )
+    )
+    state.settle_stage(session, project, stage, pricing.voice_brief_credits(project.settings))
+    if "voice_brief" not in project.providers:
+        _record_provider(project, "voice_brief", "tts")
+
+
+def plan_step(studio: Studio, job: JobRef) -> None:
+    snap = state.begin_step(studio, job, stage="planning")
+    if snap is None:
+        return
+    settings = snap["settings"]
+    video = registry.find(settings["video_model"])
+    assert video is not None
+    with studio.db.read() as session:
+        refs = tuple(
+            studio.storage.path(a.path)
+            for a in repository.assets(session, job.project_id, role="upload")
+            if a.kind == "image"
+        )
+    plan = factory.planner(_runs_on(settings, "planner")).plan(
+        PlanRequest(
+            screenplay=settings["screenplay"],
+            instructions=settings["instructions"],
+            shot_count=settings["shot_count"],
+            target_seconds=settings["scene_target_duration_seconds"],
+            allowed_durations=video.durations,
+            reference_images=refs,
+        )
+    )
+    durations = [s.duration_seconds for s in plan.shots]
+    if len(durations) != settings["shot_count"] or any(d not in video.durations for d in durations):
+        raise StepFailed(f"the planner returned durations {durations}, outside {video.durations}")
+    brief = _voice(studio, job, settings, "planning", plan)
+
+    def apply(session: Session, project: Project) -> None:
+        project.plan = plan.to_json()
+        for shot in plan.shots:
+            session.add(
+                Shot(
+                    project_id=project.id,
+                    index=shot.index,
+                    text=shot.text,
+                    duration_seconds=shot.duration_seconds,
+                    camera_move=shot.camera_move,
+                )
+            )
+        _record_provider(project, "planning", "planner")
+        state.settle_stage(session, project, "planning", pricing.planning_credits(settings))
+        _record_brief(studio, session, project, brief)
+        project.current_stage = "storyboarding"
+        state.enqueue(session, project, "references")
+
+    state.commit_step(studio, job, apply)
+
+
+def _image_size(settings: dict[str, Any]) -> ImageSize:
+    width, height = registry.image_size(settings["image_resolution"], settings["aspect_ratio"])
+    return ImageSize(width=width, height=height)
+
+
+def references_step(studio: Studio, job: JobRef) -> None:
+    snap = state.begin_step(studio, job)
+    if snap is None:
+        return
+    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    painter = factory.painter(_runs_on(settings, "image"))
+    folder = studio.storage.project_dir(job.project_id) / "subjects"
+    folder.mkdir(exist_ok=True)
+    painted = {}
+    for subject in plan.bible.subjects[: pricing.MAX_SUBJECT_REFERENCES]:
+        out = folder / f"{subject.key}.png"
+        if not out.exists():  # painted before a crash: do not pay twice
+            painter.paint_reference(subject, plan.bible, _image_size(settings), out)
+        painted[subject.key] = out
+
+    def apply(session: Session, project: Project) -> None:
+        known = {a.name for a in repository.assets(session, project.id, role="subject")}
+        for key, path in painted.items():
+            if key not in known:
+                session.add(
+                    Asset(
+                        project_id=project.id,
+                        role="subject",
+                        kind="image",
+                        stage="storyboarding",
+                        name=key,
+                        filename=path.name,
+                        content_type="image/png",
+                        path=studio.storage.relative(path),
+                        size_bytes=path.stat().st_size,
+                    )
+                )
+        for shot in plan.shots:
+            state.enqueue(session, project, "keyframe", shot.index)
+
+    state.commit_step(studio, job, apply)
+
+
+def keyframe_step(studio: Studio, job: JobRef) -> None:
+    snap = state.begin_step(studio, job)
+    if snap is None:
+        return
+    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    shot = plan.shots[job.shot_index]
+    out = (
+        studio.storage.project_dir(job.project_id) / "keyframes" / f"shot-{shot.index + 1:02d}.png"
+    )
+    out.parent.mkdir(exist_ok=True)
+    if not out.exists():
+        folder = studio.storage.project_dir(job.project_id) / "subjects"
+        refs = {s.key: folder / f"{s.key}.png" for s in plan.bible.subjects}
+        factory.painter(_runs_on(settings, "image")).paint_keyframe(
+            shot, plan.bible, _image_size(settings), refs, out
+        )
+
+    def apply(session: Session, project: Project) -> None:
+        repository.shot(session, project.id, shot.index).keyframe_path = studio.storage.relative(
+            out
+        )
+        session.flush()
+        shots = repository.shots(session, project.id)
+        if all(s.keyframe_path for s in shots):
+            finish_storyboard(studio, session, project, job, plan, len(shots))
+
+    state.commit_step(studio, job, apply)
+
+
+def finish_storyboard(
+    studio: Studio, session: Session, project: Project, job: JobRef, plan: Plan, shot_count: int
+) -> None:
+    subjects = repository.count_assets(session, project.id, ("subject",))
+    _record_provider(project, "storyboarding", "image")
+    state.settle_stage(
+        session,
+        project,
+        "storyboarding",
+        pricing.image_credits(project.settings, shot_count + subjects),
+    )
+    _record_brief(
+        studio, session, project, _voice(studio, job, project.settings, "storyboarding", plan)
+    )
+    project.current_stage = "filming"
+    for index in range(shot_count):
+        state.enqueue(session, project, "film", index)
+
+
+def film_step(studio: Studio, job: JobRef) -> None:
+    snap = state.begin_step(studio, job)
+    if snap is None:
+        return
+    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    shot = plan.shots[job.shot_index]
+    folder = studio.storage.project_dir(job.project_id)
+    out = folder / "clips" / f"shot-{shot.index + 1:02d}.mp4"
+    out.parent.mkdir(exist_ok=True)
+    if not out.exists():
+        width, height = registry.video_size(settings["video_resolution"], settings["aspect_ratio"])
+        spec = ClipSpec(
+            width=width,
+            height=height,
+            fps=24,
+            duration_seconds=shot.duration_seconds,
+            seed=(settings.get("seed") or 0) + shot.index,
+            audio=True,
+        )
+        keyframe = folder / "keyframes" / f"shot-{shot.index + 1:02d}.png"
+        factory.filmer(_runs_on(settings, "video")).film(shot, keyframe, spec, out)
+
+    def apply(session: Session, project: Project) -> None:
+        repository.shot(session, project.id, shot.index).clip_path = studio.storage.relative(out)
+        session.flush()
+        shots = repository.shots(session, project.id)
+        if all(s.clip_path for s in shots):
+            _record_provider(project, "filming", "video")
+            seconds = sum(s.duration_seconds for s in shots)
+            state.settle_stage(
+                session, project, "filming", pricing.filming_credits(project.settings, seconds)
+            )
+            _record_brief(
+                studio, session, project, _voice(studio, job, project.settings, "filming", plan)
+            )
+            project.current_stage = "production"
+            state.enqueue(session, project, "produce")
+
+    state.commit_step(studio, job, apply)
+
+
+def produce_step(studio: Studio, job: JobRef) -> None:
+    snap = state.begin_step(studio, job)
+    if snap is None:
+        return
+    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    folder = studio.storage.project_dir(job.project_id)
+    clips = [folder / "clips" / f"shot-{s.index + 1:02d}.mp4" for s in plan.shots]
+    final = folder / "final.mp4"
+    joined = join_clips(clips, final)
+    checked = probe(final)
+    planned = plan.total_seconds
+    if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
+        raise StepFailed(
+            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
+        )
+    keyframes = [folder / "keyframes" / f"shot-{s.index + 1:02d}.png" for s in plan.shots]
+    sheet = make_contact_sheet(keyframes, folder / "contact-sheet.jpg")
+    brief = _voice(
+        studio,
+        job,
+        settings,
+        "production",
+        plan,
+        extra="Joined without re-encoding." if joined.stream_copied else "",
+    )
+
+    def apply(session: Session, project: Project) -> None:
+        project.final_path = studio.storage.relative(final)
+        project.contact_sheet_path = studio.storage.relative(sheet)
+        for role, path, kind, ctype in (
+            ("final", final, "video", "video/mp4"),
+            ("contact_sheet", sheet, "image", "image/jpeg"),
+        ):
+            session.add(
+                Asset(
+                    project_id=project.id,
+                    role=role,
+                    kind=kind,
+                    stage="production",
+                    name=role,
+                    filename=path.name,
+                    content_type=ctype,
+                    path=studio.storage.relative(path),
+                    size_bytes=path.stat().st_size,
+                )
+            )
+        project.providers = {
+            **project.providers,
+            "production": {
+                "provider": "local",
+                "runs_on": "ffmpeg",
+                "stream_copied": joined.stream_copied,
+            },
+        }
+        state.settle_stage(
+            session, project, "production", pricing.production_credits(checked.duration_seconds)
+        )
+        _record_brief(studio, session, project, brief)
+        state.complete(session, project)
+
+    state.commit_step(studio, job, apply)
+
+
+STEPS = {
+    "plan": plan_step,
+    "references": references_step,
+    "keyframe": keyframe_step,
+    "film": film_step,
+    "produce": produce_step,
+}
+STAGE_OF_STEP = {
+    "plan": "planning",
+    "references": "storyboarding",
+    "keyframe": "storyboarding",
+    "film": "filming",
+    "produce": "production",
+}
+
+
+def describe_failure(job: JobRef, exc: BaseException) -> str:
+    """A plain-words cause naming the stage and shot."""
+    where = STAGE_OF_STEP.get(job.step, job.step)
+    shot = f" on shot {job.shot_index + 1}" if job.shot_index >= 0 else ""
+    return f"{where} failed{shot}: {exc}"
+
+
+def run_job(studio: Studio, job: JobRef) -> None:
+    """Run one leased job; retry transient failures, fail the render on the last attempt."""
+    try:
+        STEPS[job.step](studio, job)
+    except Exception as exc:
+        message = describe_failure(job, exc)
+        if isinstance(exc, StepFailed) or job.attempts >= studio.settings.job_max_attempts:
+            state.fail(studio, job, message)
+        else:
+            state.retry_later(studio, job, message, delay_seconds=2.0**job.attempts)
+        studio.wake()
+
+
+__all__ = ["STEPS", "run_job", "Path"]

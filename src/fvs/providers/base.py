@@ -1,0 +1,141 @@
+"""The interfaces the pipeline talks to, and the plain data that crosses them.
+
+The pipeline never imports a concrete provider; it asks the registry for one by
+model id and calls these methods. Everything here is plain data so plans and
+results can be stored as JSON and resumed after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A recurring subject the keyframes must draw the same way in every shot."""
+
+    key: str  # stable slug, e.g. "young-woman"
+    description: str  # e.g. "a young woman"
+    palette: tuple[str, ...] = ()  # hex colours, e.g. ("#c0392b", "#2c3e50")
+
+
+@dataclass(frozen=True)
+class ContinuityBible:
+    subjects: tuple[Subject, ...]
+    setting: str
+    palette: tuple[str, ...]  # hex colours for the world, darkest first
+    style: str
+    text_overlays_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class ShotPlan:
+    index: int  # 0-based
+    text: str  # the screenplay beat this shot films
+    image_prompt: str
+    video_prompt: str
+    camera_move: str  # one of CAMERA_MOVES
+    duration_seconds: int
+    subject_keys: tuple[str, ...] = ()  # which bible subjects appear
+
+
+@dataclass(frozen=True)
+class Plan:
+    shots: tuple[ShotPlan, ...]
+    bible: ContinuityBible
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(s.duration_seconds for s in self.shots)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        bible = data["bible"]
+        subjects = tuple(
+            Subject(key=s["key"], description=s["description"], palette=tuple(s["palette"]))
+            for s in bible["subjects"]
+        )
+        return cls(
+            shots=tuple(
+                ShotPlan(**{**s, "subject_keys": tuple(s.get("subject_keys", ()))})
+                for s in data["shots"]
+            ),
+            bible=ContinuityBible(
+                subjects=subjects,
+                setting=bible["setting"],
+                palette=tuple(bible["palette"]),
+                style=bible["style"],
+                text_overlays_allowed=bible.get("text_overlays_allowed", False),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    screenplay: str
+    instructions: str
+    shot_count: int
+    target_seconds: float
+    allowed_durations: tuple[int, ...]  # from the video model's capabilities
+    reference_images: tuple[Path, ...] = ()  # user-uploaded subject references
+
+
+@dataclass(frozen=True)
+class ImageSize:
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    width: int
+    height: int
+    fps: int
+    duration_seconds: int
+    seed: int = 0
+    audio: bool = True  # ambience when True, silence otherwise (a track is always present)
+
+
+@dataclass
+class ProviderNote:
+    """A non-fatal remark a provider wants shown in the render status."""
+
+    stage: str
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Planner(Protocol):
+    def plan(self, request: PlanRequest) -> Plan: ...
+
+
+class ImagePainter(Protocol):
+    def paint_reference(
+        self, subject: Subject, bible: ContinuityBible, size: ImageSize, out_path: Path
+    ) -> Path: ...
+
+    def paint_keyframe(
+        self,
+        shot: ShotPlan,
+        bible: ContinuityBible,
+        size: ImageSize,
+        references: dict[str, Path],
+        out_path: Path,
+    ) -> Path: ...
+
+
+class VideoFilmer(Protocol):
+    def film(self, shot: ShotPlan, keyframe: Path, spec: ClipSpec, out_path: Path) -> Path: ...
+
+
+class Narrator(Protocol):
+    def available(self) -> bool: ...
+
+    def speak(self, text: str, out_path: Path) -> Path: ...

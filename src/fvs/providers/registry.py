@@ -1,0 +1,244 @@
+"""Every model the studio knows: provider, role, capabilities and price.
+
+Validation, planning and pricing read only this module; nothing else
+hard-codes a duration, a resolution or a price.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from fvs.errors import ValidationFailed
+
+ROLES = ("planner", "image", "video", "tts")
+
+VIDEO_SIZES = {
+    ("480p", "16:9"): (854, 480),
+    ("720p", "16:9"): (1280, 720),
+    ("1080p", "16:9"): (1920, 1080),
+    ("480p", "9:16"): (480, 854),
+    ("720p", "9:16"): (720, 1280),
+    ("1080p", "9:16"): (1080, 1920),
+}
+IMAGE_SIZES = {
+    ("1K", "16:9"): (1024, 576),
+    ("2K", "16:9"): (2048, 1152),
+    ("4K", "16:9"): (3840, 2160),
+    ("1K", "9:16"): (576, 1024),
+    ("2K", "9:16"): (1152, 2048),
+    ("4K", "9:16"): (2160, 3840),
+}
+
+PROJECT_CREATION_CREDITS = 5
+# Production (probe, cut, mux, contact sheet) costs one credit per started ten output seconds.
+PRODUCTION_SECONDS_PER_CREDIT = 10
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    provider: str  # "local" or "google"
+    role: str  # one of ROLES
+    title: str
+    lifecycle: str = "ga"  # ga | preview | deprecated
+    deprecated_on: date | None = None
+    aliases: tuple[str, ...] = ()
+    # video
+    durations: tuple[int, ...] = ()
+    resolutions: tuple[str, ...] = ()
+    aspect_ratios: tuple[str, ...] = ("16:9",)
+    audio: bool = False
+    max_reference_images: int = 0
+    image_to_video: bool = False
+    last_frame: bool = False
+    fps: int = 24
+    # prices in credits (1 credit = 0.01 USD)
+    credits_per_call: int = 0  # planner call, tts brief
+    credits_per_image: dict[str, int] = field(default_factory=dict)  # by image resolution
+    credits_per_second: dict[str, int] = field(default_factory=dict)  # by "720p"/"720p+audio"
+
+    def video_credits(self, *, seconds: int, resolution: str, audio: bool) -> int:
+        key = f"{resolution}+audio" if audio and self.audio else resolution
+        rate = self.credits_per_second.get(key, self.credits_per_second.get(resolution))
+        if rate is None:
+            raise KeyError(f"{self.id} has no price for {key}")
+        return rate * seconds
+
+
+def _veo(
+    model_id: str,
+    title: str,
+    *,
+    rate: int,
+    rate_silent: int,
+    fast_8s_only: bool = False,
+    aliases: tuple[str, ...] = (),
+    version: str = "3.1",
+) -> ModelInfo:
+    prices = {}
+    for res in ("720p", "1080p"):
+        prices[res] = rate_silent
+        prices[f"{res}+audio"] = rate
+    return ModelInfo(
+        id=model_id,
+        provider="google",
+        role="video",
+        title=title,
+        aliases=aliases,
+        durations=(8,) if fast_8s_only else (4, 6, 8),
+        resolutions=("720p", "1080p"),
+        aspect_ratios=("16:9", "9:16"),
+        audio=True,
+        max_reference_images=0 if fast_8s_only else (3 if version == "3.1" else 0),
+        image_to_video=not fast_8s_only,
+        last_frame=version == "3.1" and not fast_8s_only,
+        credits_per_second=prices,
+    )
+
+
+MODELS: tuple[ModelInfo, ...] = (
+    # Local, embedded: no network, no GPU. Honest animatics.
+    ModelInfo(
+        id="local-planner",
+        provider="local",
+        role="planner",
+        title="Rule-based shot planner",
+        credits_per_call=1,
+    ),
+    ModelInfo(
+        id="local-painter",
+        provider="local",
+        role="image",
+        title="Procedural keyframe painter",
+        credits_per_image={"1K": 1, "2K": 2, "4K": 4},
+    ),
+    ModelInfo(
+        id="local-animatic",
+        provider="local",
+        role="video",
+        title="Keyframe animatic (camera moves over the keyframe)",
+        durations=(2, 4, 6, 8, 10),
+        resolutions=("480p", "720p", "1080p"),
+        aspect_ratios=("16:9", "9:16"),
+        audio=True,
+        image_to_video=True,
+        credits_per_second={"480p": 1, "720p": 1, "1080p": 2},
+    ),
+    ModelInfo(
+        id="local-espeak",
+        provider="local",
+        role="tts",
+        title="espeak-ng voice briefs",
+        credits_per_call=0,
+    ),
+    # Google: Veo on Vertex AI, Gemini for text, images and speech.
+    _veo("veo-3.1-generate-001", "Veo 3.1", rate=40, rate_silent=20, aliases=("veo-3.1",)),
+    _veo(
+        "veo-3.1-fast-generate-001",
+        "Veo 3.1 Fast",
+        rate=15,
+        rate_silent=10,
+        aliases=("veo-3.1-fast",),
+    ),
+    _veo(
+        "veo-3.0-generate-001",
+        "Veo 3.0",
+        rate=40,
+        rate_silent=20,
+        aliases=("veo-3.0",),
+        version="3.0",
+    ),
+    _veo(
+        "veo-3.0-fast-generate-001",
+        "Veo 3.0 Fast (8 s, text-to-video only)",
+        rate=15,
+        rate_silent=10,
+        fast_8s_only=True,
+        aliases=("veo-3.0-fast",),
+        version="3.0",
+    ),
+    ModelInfo(
+        id="gemini-2.5-flash",
+        provider="google",
+        role="planner",
+        title="Gemini 2.5 Flash planner",
+        credits_per_call=2,
+    ),
+    ModelInfo(
+        id="gemini-2.5-pro",
+        provider="google",
+        role="planner",
+        title="Gemini 2.5 Pro planner",
+        credits_per_call=6,
+    ),
+    ModelInfo(
+        id="gemini-2.5-flash-image",
+        provider="google",
+        role="image",
+        title="Gemini 2.5 Flash Image",
+        credits_per_image={"1K": 4},
+    ),
+    ModelInfo(
+        id="gemini-3-pro-image-preview",
+        provider="google",
+        role="image",
+        title="Gemini 3 Pro Image",
+        lifecycle="preview",
+        credits_per_image={"1K": 14, "2K": 14, "4K": 24},
+    ),
+    ModelInfo(
+        id="gemini-2.5-flash-preview-tts",
+        provider="google",
+        role="tts",
+        title="Gemini 2.5 Flash TTS",
+        lifecycle="preview",
+        credits_per_call=1,
+    ),
+)
+
+_BY_ID = {m.id: m for m in MODELS}
+_BY_ALIAS = {alias: m for m in MODELS for alias in m.aliases}
+
+# The embedded stand-in for each role when a model's provider is not configured.
+LOCAL_STANDINS = {
+    "planner": "local-planner",
+    "image": "local-painter",
+    "video": "local-animatic",
+    "tts": "local-espeak",
+}
+
+
+def find(model_id: str) -> ModelInfo | None:
+    """The model with this id or alias, or None."""
+    return _BY_ID.get(model_id) or _BY_ALIAS.get(model_id)
+
+
+def require(model_id: str, *, role: str, field_name: str) -> ModelInfo:
+    """The model with this id for this role, or a 422 naming the field."""
+    model = find(model_id)
+    if model is None or model.role != role:
+        known = ", ".join(m.id for m in MODELS if m.role == role)
+        raise ValidationFailed(field_name, f"unknown {role} model {model_id!r}; known: {known}")
+    return model
+
+
+def models_for(role: str) -> list[ModelInfo]:
+    return [m for m in MODELS if m.role == role]
+
+
+def local_standin(role: str) -> ModelInfo:
+    return _BY_ID[LOCAL_STANDINS[role]]
+
+
+def video_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
+    return VIDEO_SIZES[(resolution, aspect_ratio)]
+
+
+def image_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
+    return IMAGE_SIZES[(resolution, aspect_ratio)]
+
+
+def production_credits(output_seconds: float) -> int:
+    return max(1, math.ceil(output_seconds / PRODUCTION_SECONDS_PER_CREDIT))

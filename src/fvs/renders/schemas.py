@@ -1,0 +1,69 @@
+"""The agent API's request and response bodies, exactly as seed/agent-api.txt shows them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RenderRequest(BaseModel):
+    """A render request. Omitted optional fields take the owning account's defaults."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str | None = Field(default=None, max_length=200)
+    project_mode: Literal["scene"] | None = None
+    screenplay: str = Field(max_length=20_000)
+    instructions: str = Field(default="", max_length=5_000)
+    shot_count: int | None = Field(default=None, ge=1, le=60)
+    scene_target_duration_seconds: float | None = Field(default=None, gt=0, le=3600)
+    image_resolution: str | None = None
+    video_model: str | None = None
+    video_resolution: str | None = None
+    stage_voice_briefs_enabled: bool | None = None
+    wait_for_completion_seconds: float = Field(default=0, ge=0)
+    # Our additions; the seed's fields above keep their names and meaning.
+    aspect_ratio: Literal["16:9", "9:16"] | None = None
+    planner_model: str | None = None
+    image_model: str | None = None
+    tts_model: str | None = None
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class ShotStatus(BaseModel):
+    index: int
+    text: str
+    duration_seconds: int
+    camera_move: str
+    keyframe_url: str | None
+    clip_url: str | None
+    state: str  # planned | keyframed | filmed
+
+
+class RenderStatus(BaseModel):
+    # The seed's fields, in the seed's order. Never rename or drop one.
+    project_id: str
+    name: str
+    status: str
+    current_stage: str
+    is_running: bool
+    run_id: str | None
+    final_video_url: str | None
+    last_error: str | None
+    asset_count: int
+    clip_count: int
+    status_url: str
+    cancel_url: str
+    # Additions.
+    progress: float
+    credits_reserved: int
+    credits_settled: int
+    stage_providers: dict[str, Any]
+    notes: list[str]
+    shots: list[ShotStatus]
+    contact_sheet_url: str | None
+    voice_briefs: list[dict[str, Any]]
+    settings: dict[str, Any]
+    created_at: str
+    updated_at: str

@@ -1,0 +1,68 @@
+"""Reference files attached to a render as extra multipart parts.
+
+Any part other than `request_json` is an upload; its part name is kept as the
+asset's name (we suggest `reference_image`, `audio`, `script`). Images, audio
+and UTF-8 text are accepted; the kind is sniffed from the bytes, not trusted
+from the client.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from fvs.errors import ValidationFailed
+
+AUDIO_MAGIC = (
+    (b"RIFF", "audio/wav"),
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+)
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Upload:
+    part: str
+    filename: str
+    kind: str  # image | audio | text
+    content_type: str
+    data: bytes
+
+
+def sniff(part: str, filename: str, data: bytes) -> Upload:
+    """Classify an uploaded file, or 422 naming its part."""
+    if not data:
+        raise ValidationFailed(part, f"the uploaded file {filename!r} is empty")
+    safe = SAFE_NAME.sub("_", filename or part).strip("._")[:100] or part
+    image = _image_type(data)
+    if image:
+        return Upload(part, safe, "image", image, data)
+    for magic, ctype in AUDIO_MAGIC:
+        if data.startswith(magic) and (magic != b"RIFF" or data[8:12] == b"WAVE"):
+            return Upload(part, safe, "audio", ctype, data)
+    if data[4:8] == b"ftyp" and safe.lower().endswith((".m4a", ".aac")):
+        return Upload(part, safe, "audio", "audio/mp4", data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            part,
+            f"{filename!r} is not an image, audio file or UTF-8 text",
+        ) from None
+    return Upload(part, safe, "text", "text/plain; charset=utf-8", data)
+
+
+def _image_type(data: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            fmt = (image.format or "").lower()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    return {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}.get(fmt)

@@ -1,0 +1,40 @@
+"""The media download route: signed, expiring URLs; HTTP Range for video players."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from fvs.deps import StudioDep
+from fvs.errors import AppError
+from fvs.storage.local import UnsafePath
+from fvs.storage.signing import verify
+
+router = APIRouter(tags=["media"])
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+@router.get("/media/{path:path}")
+def download(
+    path: str, studio: StudioDep, exp: str = "", kid: str = "", sig: str = ""
+) -> FileResponse:
+    if not verify(studio.settings.resolved_secret, path, expires=exp, key_id=kid, sig=sig):
+        raise Forbidden(
+            "this media link is invalid or has expired; fetch the render status for a fresh one"
+        )
+    try:
+        full = studio.storage.path(path)
+    except UnsafePath:
+        raise Forbidden("this media link is invalid") from None
+    if not full.is_file():
+        raise Forbidden("this media file is no longer available")
+    media_type = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
+    return FileResponse(
+        full, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"}
+    )

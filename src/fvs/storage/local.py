@@ -1,0 +1,55 @@
+"""Local-disk media storage under one root; every path handed out is relative to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+class UnsafePath(ValueError):
+    pass
+
+
+class LocalStorage:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, relative: str) -> Path:
+        """The absolute path of a stored file; refuses anything outside the root."""
+        full = (self.root / relative).resolve()
+        if not full.is_relative_to(self.root) or full == self.root:
+            raise UnsafePath(relative)
+        return full
+
+    def project_dir(self, project_id: str) -> Path:
+        directory = self.path(f"projects/{project_id}")
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
+    def relative(self, full: Path) -> str:
+        return full.resolve().relative_to(self.root).as_posix()
+
+    def exists(self, relative: str | None) -> bool:
+        return bool(relative) and self.path(relative or "").is_file()
+
+    def write_bytes(self, relative: str, data: bytes) -> Path:
+        """Write atomically: a reader never sees half a file."""
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+        return target
+
+    def copy_in(self, relative: str, source: Path) -> Path:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        os.close(fd)
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+        return target
