@@ -86,3 +86,18 @@ def test_mismatched_clips_are_reencoded(tmp_path: Path) -> None:
 def test_join_needs_clips(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         join_clips([], tmp_path / "film.mp4")
+
+
+def test_a_silent_clip_first_keeps_every_clip_in_order(tmp_path: Path) -> None:
+    silent = tmp_path / "silent.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24", "-frames:v", "24",
+                *video_encode_args(), "-an", "-y", str(silent)])  # fmt: skip
+    clips = [silent, scene_clip(tmp_path / "a.mp4", 1, seconds=2),
+             scene_clip(tmp_path / "b.mp4", 2, seconds=1)]  # fmt: skip
+    result = join_clips(clips, tmp_path / "film.mp4")
+    assert not result.stream_copied
+    # 1 s + 2 s + 1 s: each clip appears once, in order, with its own length.
+    assert abs(result.duration_seconds - 4.0) <= 0.1
+    cuts = detect_cuts(result.path)
+    assert len(cuts) == 2
+    assert abs(cuts[0] - 1.0) <= 1 / FPS and abs(cuts[1] - 3.0) <= 1 / FPS

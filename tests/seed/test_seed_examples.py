@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,11 @@ def test_javascript_example_gets_a_job_whose_status_url_answers(live, tmp_path):
     assert result["job"]["status_url"].startswith(server.base_url + "/api/agent/renders/proj_")
     assert result["status"]["project_id"] == result["job"]["project_id"]
     assert result["status"]["status"] in ("queued", "running", "completed")
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seed is not beside this checkout")
+def test_the_demo_submits_the_seeds_reference_payload():
+    text = SEED.read_text()
+    seed_payload = json.loads(text.split("\nrequest_json\n", 1)[1].split("\nresponse\n", 1)[0])
+    ours = json.loads(resources.files("fvs").joinpath("reference_request.json").read_text())
+    assert ours == seed_payload

@@ -52,17 +52,18 @@ def _reencode_args(clips: list[Path], probes: list[MediaProbe], out: Path) -> li
     first = probes[0].video
     assert first is not None
     width, height = first.width, first.height
-    inputs: list[str] = []
+    inputs = [arg for clip in clips for arg in ("-i", str(clip))]
     chains: list[str] = []
     pairs = ""
-    silence_index = len(clips)
-    for index, (clip, info) in enumerate(zip(clips, probes, strict=True)):
-        inputs += ["-i", str(clip)]
+    # Silence sources come after every clip, so input N is always clip N.
+    silences: list[str] = []
+    next_input = len(clips)
+    for index, info in enumerate(probes):
         seconds = f"{info.duration_seconds:.6f}"
         if info.audio is None:
-            inputs += ["-f", "lavfi", "-t", seconds, "-i", audio_source_graph("silence")]
-            audio_in = f"[{silence_index}:a:0]"
-            silence_index += 1
+            audio_in = f"[{next_input}:a:0]"
+            next_input += 1
+            silences += ["-f", "lavfi", "-t", seconds, "-i", audio_source_graph("silence")]
         else:
             audio_in = f"[{index}:a:0]"
         # Letterbox into the first clip's frame, so nothing is stretched or cropped.
@@ -78,7 +79,7 @@ def _reencode_args(clips: list[Path], probes: list[MediaProbe], out: Path) -> li
         )
         pairs += f"[v{index}][a{index}]"
     chains.append(f"{pairs}concat=n={len(clips)}:v=1:a=1[v][a]")
-    return [*inputs, "-filter_complex", ";".join(chains), "-map", "[v]", "-map", "[a]",
+    return [*inputs, *silences, "-filter_complex", ";".join(chains), "-map", "[v]", "-map", "[a]",
             *delivery_args(), "-y", str(out)]  # fmt: skip
 
 
