@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     shot_concurrency: int = Field(default=3, ge=1, le=64, description="Per-shot steps at once.")
     job_lease_seconds: float = Field(default=30.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
+    job_retry_base_seconds: float = Field(default=2.0, ge=0, description="Backoff base.")
     signed_url_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     max_wait_seconds: int = Field(default=300, ge=0, le=3600)
     status_min_interval_ms: int = Field(

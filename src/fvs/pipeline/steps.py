@@ -353,7 +353,8 @@ def run_job(studio: Studio, job: JobRef) -> None:
         if isinstance(exc, StepFailed) or job.attempts >= studio.settings.job_max_attempts:
             state.fail(studio, job, message)
         else:
-            state.retry_later(studio, job, message, delay_seconds=2.0**job.attempts)
+            delay = studio.settings.job_retry_base_seconds * 2 ** (job.attempts - 1)
+            state.retry_later(studio, job, message, delay_seconds=delay)
         studio.wake()
 
 

@@ -1,0 +1,93 @@
+"""The `fvs` command, run as a real subprocess against a real data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from fvs.keys.format import is_well_formed
+from tests.live_server import LiveServer, fvs
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fvs", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**os.environ, "FVS_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_accounts_keys_and_credits(env, tmp_path):
+    assert "acct_" in fvs(env, "accounts", "create", "Ada@Example.com", "--credits", "50")
+    duplicate = run(env, "accounts", "create", "ada@example.com")
+    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+
+    key = fvs(env, "keys", "create", "ada@example.com", "--name", "laptop").splitlines()[-1]
+    assert is_well_formed(key)
+    listing = fvs(env, "keys", "list", "ada@example.com").splitlines()
+    assert len(listing) == 1 and listing[0].startswith("key_")
+    assert "laptop" in listing[0] and key not in listing[0] and key[:12] in listing[0]
+    # The key is stored only as a hash: its text is nowhere in the data directory.
+    for path in (tmp_path / "data").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+
+    key_id = listing[0].split("\t")[0]
+    fvs(env, "keys", "revoke", key_id)
+    assert fvs(env, "keys", "list", "ada@example.com").rstrip().endswith("revoked")
+    assert "150 credits available" in fvs(env, "credits", "grant", "ada@example.com", "100")
+    missing = run(env, "credits", "grant", "nobody@example.com", "5")
+    assert missing.returncode == 1 and "no account" in missing.stderr
+    assert run(env, "credits", "grant", "ada@example.com", "0").returncode == 1
+
+
+@pytest.mark.slow
+def test_render_command_downloads_the_film(env, tmp_path):
+    server = LiveServer(tmp_path / "data").start()
+    try:
+        fvs(server.env, "accounts", "create", "r@example.com", "--credits", "100")
+        key = fvs(server.env, "keys", "create", "r@example.com").splitlines()[-1]
+        request = tmp_path / "request.json"
+        request.write_text(
+            json.dumps(
+                {
+                    "screenplay": "A paper boat sails down a rainy street.",
+                    "shot_count": 1,
+                    "scene_target_duration_seconds": 4,
+                    "video_model": "local-animatic",
+                }
+            )
+        )
+        out = tmp_path / "boat.mp4"
+        done = run(
+            server.env,
+            "render",
+            str(request),
+            "--base-url",
+            server.base_url,
+            "--key",
+            key,
+            "--out",
+            str(out),
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.rstrip().endswith(str(out)) and out.read_bytes()[4:8] == b"ftyp"
+        refused = run(
+            server.env,
+            "render",
+            str(request),
+            "--base-url",
+            server.base_url,
+            "--key",
+            key[:-1] + "x",
+        )
+        assert refused.returncode == 1 and "401" in refused.stderr
+    finally:
+        server.stop()

@@ -1,0 +1,56 @@
+"""A step that keeps failing fails its render in plain words; its holds are released."""
+
+from __future__ import annotations
+
+import uuid
+
+from fvs.accounts import service as accounts
+from fvs.billing import repository as ledger
+from fvs.billing import service as billing
+from fvs.renders import service as renders
+from fvs.renders.endpoints import parse_render_request
+from tests.conftest import SMALL_RENDER
+from tests.pipeline.drive import run_next, run_until
+
+
+def submit(studio, credits: int = 500) -> tuple[str, str]:
+    def create(session):
+        account = accounts.create_account(session, email=f"f-{uuid.uuid4().hex[:6]}@example.com")
+        billing.grant(session, account_id=account.id, amount=credits, transfer_id=f"g:{account.id}")
+        project = renders.submit_render(
+            session,
+            account_id=account.id,
+            request=parse_render_request(SMALL_RENDER),
+            uploads=[],
+            settings=studio.settings,
+            storage=studio.storage,
+        )
+        return account.id, project.id
+
+    return studio.db.transact(create)
+
+
+def test_a_broken_keyframe_fails_filming_with_stage_and_shot(studio):
+    studio.settings.job_max_attempts = 2
+    studio.settings.job_retry_base_seconds = 0
+    account_id, project_id = submit(studio)
+    ran = run_until(studio)
+    assert ran.count("keyframe") == 2 and "produce" in ran  # the happy path first
+    # Now a second render whose keyframe is destroyed before filming.
+    account_id, project_id = submit(studio)
+    run_until(studio, last_step="keyframe")
+    run_until(studio, last_step="keyframe")
+    keyframe = studio.storage.project_dir(project_id) / "keyframes" / "shot-02.png"
+    keyframe.write_bytes(b"not a png")
+    ran = run_until(studio)
+    assert ran.count("film") == 3  # shot 2 tried twice, shot 1 once
+    with studio.db.read() as session:
+        project = renders.get_render(session, account_id=account_id, project_id=project_id)
+        assert project.status == "failed" and project.current_stage == "filming"
+        assert project.last_error.startswith("filming failed on shot 2: ")
+        assert project.active_run_id is None
+        assert ledger.open_holds(session, project_id=project_id) == []
+        wallet = billing.wallet_balance(session, account_id=account_id)
+        assert 500 - wallet.available == project.credits_settled
+        assert project.credits_settled < project.credits_reserved
+    assert run_next(studio) is None
