@@ -5,8 +5,11 @@ from fvs.models.base import Base
 from fvs.models.jobs import Job
 from fvs.models.ledger import LedgerAccount, Transfer
 from fvs.models.projects import Asset, Project, Run, Shot
+from fvs.models.sessions import IdempotencyRecord, WebSession
 
 __all__ = [
+    "IdempotencyRecord",
+    "WebSession",
     "Account",
     "AgentKey",
     "Asset",

@@ -26,7 +26,10 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     "planner_model": "local-planner",
     "image_model": "local-painter",
     "tts_model": "local-espeak",
+    # run_all, or halt_for_review: stop after storyboarding until the user approves.
+    "stage_behaviour": "run_all",
 }
+STAGE_BEHAVIOURS = ("run_all", "halt_for_review")
 # Fields an account may save as its defaults.
 DEFAULTABLE = tuple(STUDIO_DEFAULTS)
 SHOT_MARKER = re.compile(r"\bshot\s+\d+\s*[:.\-]", re.IGNORECASE)
@@ -78,6 +81,30 @@ def resolve_render(
     )
     merged.pop("wait_for_completion_seconds", None)
     return merged
+
+
+def validate_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    """Account defaults checked against the registry; 422 naming the first bad field."""
+    unknown = sorted(set(values) - set(DEFAULTABLE))
+    if unknown:
+        raise ValidationFailed(
+            unknown[0], f"not an account default; known: {', '.join(DEFAULTABLE)}"
+        )
+    merged = {**STUDIO_DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
+    for field, value in merged.items():
+        expected = bool if field == "stage_voice_briefs_enabled" else str
+        if not isinstance(value, expected):
+            raise ValidationFailed(field, f"must be a {expected.__name__}")
+    models = {f: registry.require(merged[f], role=role, field_name=f) for f, role in ROLES.items()}
+    video, image = models["video_model"], models["image_model"]
+    _check_choice("video_resolution", merged["video_resolution"], video.resolutions, video.id)
+    _check_choice("aspect_ratio", merged["aspect_ratio"], video.aspect_ratios, video.id)
+    _check_choice(
+        "image_resolution", merged["image_resolution"], tuple(image.credits_per_image), image.id
+    )
+    _check_choice("project_mode", merged["project_mode"], ("scene",), "the studio")
+    _check_choice("stage_behaviour", merged["stage_behaviour"], STAGE_BEHAVIOURS, "the studio")
+    return {k: (models[k].id if k in models else v) for k, v in values.items() if v is not None}
 
 
 def _known(defaults: dict[str, Any]) -> dict[str, Any]:
