@@ -101,3 +101,18 @@ def test_a_silent_clip_first_keeps_every_clip_in_order(tmp_path: Path) -> None:
     cuts = detect_cuts(result.path)
     assert len(cuts) == 2
     assert abs(cuts[0] - 1.0) <= 1 / FPS and abs(cuts[1] - 3.0) <= 1 / FPS
+
+
+def test_clips_from_another_encoder_are_not_stream_copied(tmp_path: Path) -> None:
+    # Same codec, size and rate, but other encoder settings (as a provider's clips may
+    # be): their SPS/PPS differ, and a stream copy would decode with the wrong ones.
+    other = tmp_path / "other.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24", "-f", "lavfi",
+                "-i", "anullsrc=r=48000:cl=stereo", "-frames:v", "48", "-t", "2",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-y", str(other)])  # fmt: skip
+    ours = scene_clip(tmp_path / "ours.mp4", 1)
+    assert probe(other).video.codec == probe(ours).video.codec
+    result = join_clips([ours, other], tmp_path / "film.mp4")
+    assert not result.stream_copied
+    assert abs(result.duration_seconds - 4.0) <= 0.1

@@ -34,7 +34,15 @@ def stream_signature(info: MediaProbe) -> tuple[object, ...]:
         raise MediaError("a clip to join has no video stream")
     audio_part = (audio.codec, audio.sample_rate, audio.channels) if audio else None
     fps = round(video.fps, 3)
-    return (video.codec, video.width, video.height, fps, video.pix_fmt, audio_part)
+    return (
+        video.codec,
+        video.width,
+        video.height,
+        fps,
+        video.pix_fmt,
+        video.extradata_digest,
+        audio_part,
+    )
 
 
 def _concat_list_line(path: Path) -> str:

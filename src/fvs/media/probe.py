@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ class VideoInfo:
     pix_fmt: str
     frame_count: int | None  # from the container index; None when it does not say
     duration: float | None
+    # SPS/PPS: clips joined by stream copy must share them, or frames decode wrongly.
+    extradata_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def _video_info(stream: av.video.stream.VideoStream) -> VideoInfo:
         pix_fmt=ctx.pix_fmt or "",
         frame_count=stream.frames or None,
         duration=_stream_seconds(stream),
+        extradata_digest=hashlib.sha256(ctx.extradata).hexdigest() if ctx.extradata else None,
     )
 
 
