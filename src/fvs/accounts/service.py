@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from fvs.accounts import repository
+from fvs.accounts import repository, sessions
 from fvs.billing import repository as ledger
-from fvs.errors import Conflict, NotFound, ValidationFailed
+from fvs.errors import AppError, Conflict, NotFound, ValidationFailed
 from fvs.models import Account
+from fvs.renders.settings import STUDIO_DEFAULTS, validate_defaults
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024  # argon2 hashes anything, but nobody needs a megabyte of password
 _hasher = PasswordHasher()
+
+
+class WrongCredentials(AppError):
+    status_code = 401
+    code = "wrong_credentials"
+
+    def __init__(self) -> None:
+        super().__init__("email or password is wrong")
 
 
 def normalise_email(email: str) -> str:
@@ -35,8 +48,8 @@ def create_account(
     email = normalise_email(email)
     if repository.by_email(session, email) is not None:
         raise Conflict(f"an account for {email} already exists", field="email")
-    if password is not None and len(password) < 8:
-        raise ValidationFailed("password", "use at least 8 characters")
+    if password is not None:
+        _check_new_password(password, field="password")
     account = Account(
         email=email,
         defaults=defaults or {},
@@ -61,3 +74,95 @@ def get_account(session: Session, account_id: str) -> Account:
     if account is None:
         raise NotFound(f"no account {account_id}")
     return account
+
+
+def authenticate(session: Session, *, email: str, password: str) -> Account:
+    """The account with this email and password, or WrongCredentials; same time either way."""
+    try:
+        account = repository.by_email(session, normalise_email(email))
+    except ValidationFailed:
+        account = None
+    stored = account.password_hash if account is not None else None
+    # An unknown email still pays for one argon2 verify, so timing does not reveal it.
+    try:
+        _hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        raise WrongCredentials() from None
+    if account is None or stored is None:
+        raise WrongCredentials()
+    if _hasher.check_needs_rehash(stored):
+        account.password_hash = _hasher.hash(password)
+    return account
+
+
+def sign_up(
+    session: Session, *, email: str, password: str, secret: bytes
+) -> sessions.StartedSession:
+    """Create a password account and sign this browser in."""
+    if not password:
+        raise ValidationFailed("password", "choose a password")
+    account = create_account(session, email=email, password=password)
+    return sessions.start_session(session, account_id=account.id, secret=secret)
+
+
+def sign_in(
+    session: Session, *, email: str, password: str, secret: bytes
+) -> sessions.StartedSession:
+    """Check the password and sign this browser in, or WrongCredentials."""
+    account = authenticate(session, email=email, password=password)
+    return sessions.start_session(session, account_id=account.id, secret=secret)
+
+
+def change_password(
+    session: Session,
+    *,
+    account_id: str,
+    current: str,
+    new: str,
+    keep_session_id: str | None = None,
+) -> Account:
+    """Set a new password and sign out every other browser; current must match."""
+    account = get_account(session, account_id)
+    try:
+        _hasher.verify(account.password_hash or _dummy_hash(), current[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed("current_password", "the current password is wrong") from None
+    if account.password_hash is None:
+        raise ValidationFailed("current_password", "the current password is wrong")
+    _check_new_password(new, field="new_password")
+    account.password_hash = _hasher.hash(new)
+    sessions.end_all_sessions_for(session, account_id=account.id, keep=keep_session_id)
+    return account
+
+
+def effective_defaults(account: Account) -> dict[str, Any]:
+    """The studio defaults overlaid by what the account saved."""
+    return {**STUDIO_DEFAULTS, **(account.defaults or {})}
+
+
+def replace_defaults(session: Session, *, account_id: str, values: dict[str, Any]) -> Account:
+    """Replace the account's saved defaults with validated values; 422 naming a bad field."""
+    account = get_account(session, account_id)
+    account.defaults = validate_defaults(values)
+    return account
+
+
+def merge_defaults(session: Session, *, account_id: str, values: dict[str, Any]) -> Account:
+    """Merge values into the saved defaults; a null removes that default."""
+    account = get_account(session, account_id)
+    merged = {**(account.defaults or {}), **values}
+    account.defaults = validate_defaults({k: v for k, v in merged.items() if v is not None})
+    return account
+
+
+def _check_new_password(password: str, *, field: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(field, f"use at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(field, f"use at most {MAX_PASSWORD} characters")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Hashed with the live parameters, so the dummy verify costs what a real one does.
+    return _hasher.hash("not-a-real-password-only-for-timing")

@@ -116,20 +116,20 @@ def project_settled(session: Session, project_id: str) -> int:
 
 
 def history(
-    session: Session,
-    ledger_id: str,
-    *,
-    limit: int,
-    before: datetime | None,
+    session: Session, ledger_id: str, *, limit: int, before: tuple[datetime, str] | None
 ) -> list[Transfer]:
+    """Transfers touching a ledger account, newest first, strictly before a (time, id) cursor."""
     stmt = select(Transfer).where(
         (Transfer.debit_account_id == ledger_id) | (Transfer.credit_account_id == ledger_id)
     )
     if before is not None:
-        stmt = stmt.where(Transfer.created_at < before)
-    return list(
-        session.scalars(stmt.order_by(Transfer.created_at.desc(), Transfer.id.desc()).limit(limit))
-    )
+        stamp, transfer_id = before
+        stmt = stmt.where(
+            (Transfer.created_at < stamp)
+            | ((Transfer.created_at == stamp) & (Transfer.id < transfer_id))
+        )
+    order = (Transfer.created_at.desc(), Transfer.id.desc())
+    return list(session.scalars(stmt.order_by(*order).limit(limit)))
 
 
 def net_by_ledger_account(session: Session) -> dict[str, int]:

@@ -6,6 +6,7 @@ id returns the first result and moves no credits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -33,6 +34,56 @@ def wallet_balance(session: Session, *, account_id: str) -> Balance:
     """The account wallet's posted, pending and available credits."""
     ledger.ensure_wallet(session, account_id)
     return ledger.balance(session, wallet_id(account_id))
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    """One transfer as the wallet owner sees it.
+
+    kind: single (posted at once), pending (a hold), post (what a hold spent),
+    void/expire (a hold released). direction: in (credits the wallet) or out.
+    """
+
+    id: str
+    kind: str
+    direction: str
+    amount: int
+    project_id: str | None
+    memo: str
+    created_at: datetime
+    hold_id: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "direction": self.direction,
+            "amount": self.amount,
+            "project_id": self.project_id,
+            "memo": self.memo,
+            "hold_id": self.hold_id,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def wallet_history(
+    session: Session, *, account_id: str, limit: int, before: tuple[datetime, str] | None = None
+) -> list[WalletEntry]:
+    """The wallet's transfers, newest first; posts and voids name their hold."""
+    wallet = wallet_id(account_id)
+    return [
+        WalletEntry(
+            id=t.id,
+            kind=t.kind,
+            direction="in" if t.credit_account_id == wallet else "out",
+            amount=t.amount,
+            project_id=t.project_id,
+            memo=t.memo,
+            created_at=t.created_at,
+            hold_id=t.pending_id,
+        )
+        for t in ledger.history(session, wallet, limit=limit, before=before)
+    ]
 
 
 def grant(

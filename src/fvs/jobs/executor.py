@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.jobs import repository
@@ -39,11 +38,17 @@ class JobRef:
 
 class ThreadExecutor:
     def __init__(
-        self, *, db: Database, settings: Settings, run_job: Callable[[JobRef], None]
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        run_job: Callable[[JobRef], None],
+        sweep: Callable[[], object] = lambda: None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.run_job = run_job
+        self.sweep = sweep
         self.owner = f"threads-{uuid.uuid4().hex[:12]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -138,6 +143,6 @@ class ThreadExecutor:
                 next_sweep -= interval
                 if next_sweep <= 0:
                     next_sweep = SWEEP_INTERVAL_SECONDS
-                    self.db.transact(lambda s: billing.expire_overdue_holds(s))
+                    self.sweep()
             except Exception:
                 log.exception("heartbeat failed")

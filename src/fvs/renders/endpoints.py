@@ -10,17 +10,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
+from fvs.billing import service as billing
 from fvs.deps import AgentDep, BaseUrlDep, StudioDep
 from fvs.errors import UnsupportedMediaType, ValidationFailed
 from fvs.models.projects import TERMINAL
 from fvs.pipeline.context import Studio
-from fvs.renders import service
+from fvs.renders import idempotency, service
 from fvs.renders.pacing import StatusPacer
 from fvs.renders.schemas import RenderRequest
 from fvs.renders.uploads import Upload, sniff
@@ -133,33 +135,104 @@ async def _wait_for(
         await asyncio.sleep(WAIT_POLL_SECONDS)
 
 
+async def _claim(
+    studio: Studio, account_id: str, key: str, request_hash: str
+) -> idempotency.Replay | None:
+    try:
+        return await run_in_threadpool(
+            studio.db.transact,
+            lambda s: idempotency.claim(
+                s, account_id=account_id, key=key, request_hash=request_hash
+            ),
+        )
+    except IntegrityError:  # a concurrent twin inserted the same key first
+        raise idempotency.IdempotencyKeyInUse(
+            "a request with this Idempotency-Key is still being accepted", field=idempotency.HEADER
+        ) from None
+
+
 @router.post("/renders")
 async def create_render(
     request: Request, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> JSONResponse:
     raw, uploads = await read_body(request, studio)
     render_request = parse_render_request(raw)
+    account_id = principal.account_id
+    key = request.headers.get(idempotency.HEADER)
+    if key is not None:
+        key = idempotency.check_key(key)
+        replay = await _claim(studio, account_id, key, idempotency.fingerprint(raw, uploads))
+        if replay is not None:
+            body = replay.body or await run_in_threadpool(
+                _status_body, studio, account_id, str(replay.project_id), base_url
+            )
+            return JSONResponse(
+                body, status_code=replay.status_code, headers={"Idempotent-Replayed": "true"}
+            )
 
     def submit(session: Session) -> str:
-        return service.submit_render(
+        project = service.submit_render(
             session,
-            account_id=principal.account_id,
+            account_id=account_id,
             request=render_request,
             uploads=uploads,
             settings=studio.settings,
             storage=studio.storage,
-        ).id
+        )
+        if key is not None:
+            idempotency.bind_project(session, account_id=account_id, key=key, project_id=project.id)
+        return project.id
 
-    project_id = await run_in_threadpool(studio.db.transact, submit)
+    try:
+        project_id = await run_in_threadpool(studio.db.transact, submit)
+    except Exception:
+        if key is not None:
+            await run_in_threadpool(
+                studio.db.transact, lambda s: idempotency.release(s, account_id=account_id, key=key)
+            )
+        raise
     studio.wake()
     body = await _wait_for(
-        studio,
-        principal.account_id,
-        project_id,
-        base_url,
-        render_request.wait_for_completion_seconds,
+        studio, account_id, project_id, base_url, render_request.wait_for_completion_seconds
     )
-    return JSONResponse(body, status_code=200 if body["status"] == "completed" else 202)
+    status_code = 200 if body["status"] == "completed" else 202
+    if key is not None:
+        await run_in_threadpool(
+            studio.db.transact,
+            lambda s: idempotency.store_answer(
+                s, account_id=account_id, key=key, status_code=status_code, body=body
+            ),
+        )
+    return JSONResponse(body, status_code=status_code)
+
+
+@router.post("/renders/estimate")
+async def estimate_render(
+    request: Request, studio: StudioDep, principal: AgentDep
+) -> dict[str, Any]:
+    raw, _uploads = await read_body(request, studio)
+    render_request = parse_render_request(raw)
+
+    def quote() -> dict[str, Any]:
+        with studio.db.read() as session:
+            resolved, stages = service.quote_render(
+                session,
+                account_id=principal.account_id,
+                request=render_request,
+                settings=studio.settings,
+            )
+            available = billing.wallet_balance(session, account_id=principal.account_id).available
+        total = sum(stages.values())
+        return {
+            "settings": service.public_settings(resolved),
+            "planned_durations": resolved["planned_durations"],
+            "credits_estimated": total,
+            "credits_breakdown": stages,
+            "available_credits": available,
+            "affordable": available >= total,
+        }
+
+    return await run_in_threadpool(quote)
 
 
 @router.get("/renders/{project_id}")

@@ -39,6 +39,7 @@ class ShotStatus(BaseModel):
     keyframe_url: str | None
     clip_url: str | None
     state: str  # planned | keyframed | filmed
+    notes: list[str]  # e.g. attempts the video model's safety filter withheld
 
 
 class RenderStatus(BaseModel):

@@ -174,6 +174,7 @@ def render_status(
                 keyframe_url=url(s.keyframe_path),
                 clip_url=url(s.clip_path),
                 state="filmed" if s.clip_path else "keyframed" if s.keyframe_path else "planned",
+                notes=s.notes,
             )
             for s in shots
         ],
@@ -181,13 +182,13 @@ def render_status(
         voice_briefs=[
             {"stage": a.stage, "url": url(a.path)} for a in assets if a.role == "voice_brief"
         ],
-        settings=_public_settings(project.settings),
+        settings=public_settings(project.settings),
         created_at=project.created_at.isoformat(),
         updated_at=project.updated_at.isoformat(),
     )
 
 
-def _public_settings(settings: dict[str, Any]) -> dict[str, Any]:
+def public_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if k not in ("screenplay", "instructions")}
 
 

@@ -1,0 +1,157 @@
+"""Who is signed in, and CSRF checks, as FastAPI dependency shortcuts.
+
+JSON routes answer 401 when nobody is signed in; page routes redirect to /login.
+Every state-changing request proves it came from our own pages: forms carry a
+hidden csrf_token equal to the session's (or, before sign-in, to the fvs_csrf
+cookie), and JSON calls send it in the X-CSRF-Token header.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from fvs.accounts import sessions
+from fvs.accounts.service import get_account
+from fvs.deps import StudioDep
+from fvs.errors import AppError
+from fvs.models import Account
+from fvs.pipeline.context import Studio
+
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+
+
+class NotSignedIn(AppError):
+    status_code = 401
+    code = "not_signed_in"
+
+    def __init__(self) -> None:
+        super().__init__("sign in first: no valid fvs_session cookie")
+
+
+class CsrfFailed(AppError):
+    status_code = 403
+    code = "csrf_failed"
+
+    def __init__(self, message: str = "the CSRF token is missing or wrong") -> None:
+        super().__init__(message, field=CSRF_FIELD)
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; PageRoute turns it into a 303 to /login."""
+
+
+class PageRoute(APIRoute):
+    """A route for HTML pages: a missing session becomes a redirect, not a 401."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return RedirectResponse("/login", status_code=303)
+
+        return handle
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    session_id: str
+    csrf_token: str
+
+
+def _lookup(studio: Studio, token: str | None) -> SignedIn | None:
+    with studio.db.read() as session:
+        record = sessions.resolve_session(
+            session, token=token, secret=studio.settings.resolved_secret
+        )
+        if record is None:
+            return None
+        account = get_account(session, record.account_id)
+        return SignedIn(account=account, session_id=record.id, csrf_token=record.csrf_token)
+
+
+async def optional_session(request: Request, studio: StudioDep) -> SignedIn | None:
+    """The signed-in browser, or None."""
+    return await run_in_threadpool(_lookup, studio, request.cookies.get(sessions.COOKIE))
+
+
+MaybeSignedIn = Annotated[SignedIn | None, Depends(optional_session)]
+
+
+async def current_session(signed_in: MaybeSignedIn) -> SignedIn:
+    """The signed-in browser, or 401 JSON."""
+    if signed_in is None:
+        raise NotSignedIn()
+    return signed_in
+
+
+async def current_account(signed_in: Annotated[SignedIn, Depends(current_session)]) -> Account:
+    return signed_in.account
+
+
+CurrentSession = Annotated[SignedIn, Depends(current_session)]
+CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+async def api_writer(request: Request, signed_in: CurrentSession) -> SignedIn:
+    """A signed-in JSON caller that sent the session's token in X-CSRF-Token, else 403."""
+    if not tokens_match(request.headers.get(CSRF_HEADER), signed_in.csrf_token):
+        raise CsrfFailed(f"send the session's CSRF token in the {CSRF_HEADER} header")
+    return signed_in
+
+
+ApiWriter = Annotated[SignedIn, Depends(api_writer)]
+
+
+async def page_session(signed_in: MaybeSignedIn) -> SignedIn:
+    """The signed-in browser; on a PageRoute, a redirect to /login otherwise."""
+    if signed_in is None:
+        raise LoginRequired()
+    return signed_in
+
+
+PageSession = Annotated[SignedIn, Depends(page_session)]
+
+
+async def form_writer(request: Request, signed_in: PageSession) -> SignedIn:
+    """A signed-in form post whose hidden csrf_token matches the session's, else 403."""
+    form = await request.form()
+    if not tokens_match(_text(form.get(CSRF_FIELD)), signed_in.csrf_token):
+        raise CsrfFailed()
+    return signed_in
+
+
+FormWriter = Annotated[SignedIn, Depends(form_writer)]
+
+
+async def pre_login_form(request: Request) -> None:
+    """A sign-up or login post: the hidden field must equal the fvs_csrf cookie (403)."""
+    form = await request.form()
+    if not tokens_match(_text(form.get(CSRF_FIELD)), request.cookies.get(sessions.CSRF_COOKIE)):
+        raise CsrfFailed("the form expired or the fvs_csrf cookie is missing; reload the page")
+
+
+PreLoginForm = Depends(pre_login_form)
+
+
+def tokens_match(given: str | None, expected: str | None) -> bool:
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
