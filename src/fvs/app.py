@@ -9,15 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from fvs import migrate
+from fvs.accounts.api import router as account_api_router
+from fvs.accounts.endpoints import router as account_pages_router
+from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError
-from fvs.jobs.executor import JobRef, ThreadExecutor
-from fvs.pipeline import steps
+from fvs.jobs.executor import ThreadExecutor
+from fvs.keys.endpoints import router as account_keys_router
+from fvs.pipeline import state, steps
 from fvs.pipeline.context import Studio
+from fvs.providers.endpoints import router as models_router
+from fvs.providers.factory import Providers
+from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
 from fvs.storage.endpoints import router as media_router
 from fvs.storage.local import LocalStorage
@@ -33,7 +41,14 @@ def build_studio(settings: Settings) -> Studio:
         settings=settings,
         db=Database(settings.resolved_database_url),
         storage=LocalStorage(settings.media_dir),
+        providers=Providers(settings),
     )
+
+
+def sweep(studio: Studio) -> None:
+    """Periodic housekeeping: expire overdue holds (failing their renders), old idempotency keys."""
+    state.sweep_expired_holds(studio)
+    studio.db.transact(idempotency.purge_expired)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         executor = None
         if settings.executor == "threads":
             executor = ThreadExecutor(
-                db=studio.db, settings=settings, run_job=lambda job: steps.run_job(studio, job)
+                db=studio.db,
+                settings=settings,
+                run_job=lambda job: steps.run_job(studio, job),
+                sweep=lambda: sweep(studio),
             )
             studio.wake = executor.wake
             executor.start()
@@ -60,7 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Future Video Studio", version="0.1.0", lifespan=lifespan)
     _install_error_handlers(app)
     app.include_router(renders_router)
+    app.include_router(wallet_router)
+    app.include_router(models_router)
     app.include_router(media_router)
+    app.include_router(account_api_router)
+    app.include_router(account_keys_router)
+    app.include_router(account_pages_router)
+    app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
 
     @app.get("/", include_in_schema=False)
     def root() -> dict[str, str]:
@@ -103,4 +127,4 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
-__all__ = ["create_app", "build_studio", "JobRef"]
+__all__ = ["build_studio", "create_app"]

@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     max_uploads: int = Field(default=8)
     hold_timeout_seconds: int = Field(default=6 * 3600, description="Deadline of render holds.")
     allow_standins: bool = Field(default=True, description="Render unconfigured models locally.")
+    # Google (Vertex AI). google-genai 3.x runs Veo and Imagen only in Vertex mode.
+    google_project: str | None = Field(default=None, description="Vertex project id.")
+    google_location: str = Field(default="us-central1")
+    google_api_key: str | None = Field(default=None, description="Vertex express-mode key.")
+    google_base_url: str | None = Field(default=None, description="A proxy or a test fake.")
+    google_max_concurrent_per_model: int = Field(default=4, ge=1)
+    veo_poll_seconds: float = Field(default=10.0, gt=0, description="Between operation polls.")
+    veo_deadline_seconds: float = Field(default=900.0, gt=0, description="Give up on a clip.")
+    veo_safety_retries: int = Field(default=2, ge=0, description="Rewrites after a filter.")
+
+    @property
+    def google_configured(self) -> bool:
+        return bool(self.google_project or self.google_api_key)
 
     @cached_property
     def resolved_database_url(self) -> str:

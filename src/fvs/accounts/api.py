@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from fvs.accounts import service as accounts
 from fvs.accounts import sessions
 from fvs.accounts.dependencies import ApiWriter, CurrentSession, SignedIn
+from fvs.config import Settings
 from fvs.deps import StudioDep
 from fvs.errors import ValidationFailed
 from fvs.models import Account
@@ -33,10 +34,10 @@ def describe_session(signed_in: SignedIn) -> dict[str, Any]:
     }
 
 
-def describe_defaults(account: Account) -> dict[str, Any]:
+def describe_defaults(account: Account, settings: Settings) -> dict[str, Any]:
     return {
         "saved": dict(account.defaults or {}),
-        "effective": accounts.effective_defaults(account),
+        "effective": accounts.effective_defaults(account, settings),
     }
 
 
@@ -79,8 +80,8 @@ def sign_out(caller: ApiWriter, request: Request, studio: StudioDep) -> Response
 
 
 @router.get("/defaults")
-def get_defaults(caller: CurrentSession) -> dict[str, Any]:
-    return describe_defaults(caller.account)
+def get_defaults(caller: CurrentSession, studio: StudioDep) -> dict[str, Any]:
+    return describe_defaults(caller.account, studio.settings)
 
 
 @router.put("/defaults")
@@ -92,7 +93,7 @@ def replace_defaults(
             session, account_id=caller.account.id, values=_object(values)
         )
     )
-    return describe_defaults(account)
+    return describe_defaults(account, studio.settings)
 
 
 @router.patch("/defaults")
@@ -104,7 +105,7 @@ def merge_defaults(
             session, account_id=caller.account.id, values=_object(values)
         )
     )
-    return describe_defaults(account)
+    return describe_defaults(account, studio.settings)
 
 
 def _object(values: Any) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from fvs.accounts import repository, sessions
 from fvs.billing import repository as ledger
+from fvs.config import Settings
 from fvs.errors import AppError, Conflict, NotFound, ValidationFailed
 from fvs.models import Account
-from fvs.renders.settings import STUDIO_DEFAULTS, validate_defaults
+from fvs.renders.settings import studio_defaults, validate_defaults
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -135,9 +136,9 @@ def change_password(
     return account
 
 
-def effective_defaults(account: Account) -> dict[str, Any]:
+def effective_defaults(account: Account, settings: Settings) -> dict[str, Any]:
     """The studio defaults overlaid by what the account saved."""
-    return {**STUDIO_DEFAULTS, **(account.defaults or {})}
+    return {**studio_defaults(settings), **(account.defaults or {})}
 
 
 def replace_defaults(session: Session, *, account_id: str, values: dict[str, Any]) -> Account:

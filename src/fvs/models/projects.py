@@ -60,6 +60,11 @@ class Shot(Base):
     text: Mapped[str] = mapped_column(Text)
     keyframe_path: Mapped[str | None] = mapped_column(String(500))
     clip_path: Mapped[str | None] = mapped_column(String(500))
+    # A remote clip in progress: saved before the first poll, so a restart polls, not pays.
+    operation_name: Mapped[str | None] = mapped_column(String(500))
+    operation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    safety_retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Run(Base):

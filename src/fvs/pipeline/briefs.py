@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fvs.providers import factory
-from fvs.providers.base import Plan
+from fvs.providers.base import Narrator, Plan
 from fvs.providers.local.narrator import NarratorUnavailable
 
 UNAVAILABLE_NOTE = (
@@ -39,12 +38,11 @@ def brief_text(stage: str, plan: Plan, *, extra: str = "") -> str:
     return f"The final cut is ready: {seconds} seconds. {extra}".strip()
 
 
-def speak(tts_model: str, stage: str, text: str, out_path: Path) -> Brief:
+def speak(narrator: Narrator, stage: str, text: str, out_path: Path) -> Brief:
     """Speak a brief; a missing engine is a note, never a failed render."""
-    narrator = factory.narrator(tts_model)
     try:
         if not narrator.available():
-            raise NarratorUnavailable(tts_model)
+            raise NarratorUnavailable(stage)
         return Brief(stage=stage, text=text, path=narrator.speak(text, out_path))
     except NarratorUnavailable:
         return Brief(stage=stage, text=text, path=None, note=UNAVAILABLE_NOTE)

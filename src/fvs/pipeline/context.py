@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from fvs.config import Settings
 from fvs.db import Database
+from fvs.providers.factory import Providers
 from fvs.storage.local import LocalStorage
 
 
@@ -15,4 +16,5 @@ class Studio:
     settings: Settings
     db: Database
     storage: LocalStorage
+    providers: Providers
     wake: Callable[[], None] = field(default=lambda: None)

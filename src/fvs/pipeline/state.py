@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -116,15 +117,34 @@ def fail(studio: Studio, job: JobRef, message: str) -> None:
 
 
 def retry_later(studio: Studio, job: JobRef, message: str, delay_seconds: float) -> None:
-    from datetime import timedelta
+    """Queue a failed job again after a backoff; the attempt counts."""
+    _requeue(studio, job, delay_seconds, error=message)
 
+
+def reschedule(studio: Studio, job: JobRef, *, delay_seconds: float) -> None:
+    """Queue the job again after a wait that is not a failure (a poll): no attempt used."""
+    _requeue(studio, job, delay_seconds, refund_attempt=True)
+    studio.wake()
+
+
+def _requeue(
+    studio: Studio,
+    job: JobRef,
+    delay_seconds: float,
+    *,
+    error: str | None = None,
+    refund_attempt: bool = False,
+) -> None:
     def apply(session: Session) -> None:
         row = session.get(Job, job.id)
         if row is not None and row.status == "running":
             row.status = "queued"
             row.lease_owner = None
-            row.last_error = message
             row.run_after = utcnow() + timedelta(seconds=delay_seconds)
+            if error is not None:
+                row.last_error = error
+            if refund_attempt:
+                row.attempts = max(0, row.attempts - 1)
 
     studio.db.transact(apply)
 
@@ -132,6 +152,29 @@ def retry_later(studio: Studio, job: JobRef, message: str, delay_seconds: float)
 def finish_run(session: Session, project: Project, status: str) -> None:
     """End the active run with this status (also used by cancel)."""
     _finish(session, project, status)
+
+
+HOLD_EXPIRED = (
+    "the render's credit hold passed its deadline before the render finished "
+    "(its worker stopped); the unspent credits were returned"
+)
+
+
+def sweep_expired_holds(studio: Studio) -> list[str]:
+    """Expire overdue holds and fail the renders they belonged to; returns those render ids."""
+
+    def sweep(session: Session) -> list[str]:
+        expired = billing.expire_overdue_holds(session)
+        failed = []
+        for project_id in sorted({h.project_id for h in expired if h.project_id}):
+            project = repository.lock_project(session, project_id)
+            if project is not None and project.status not in TERMINAL:
+                project.last_error = HOLD_EXPIRED
+                _finish(session, project, "failed")
+                failed.append(project_id)
+        return failed
+
+    return studio.db.transact(sweep)
 
 
 def _finish(session: Session, project: Project, status: str) -> None:

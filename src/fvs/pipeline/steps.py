@@ -19,10 +19,10 @@ from fvs.media.concat import join_clips
 from fvs.media.contact_sheet import make_contact_sheet
 from fvs.media.probe import probe
 from fvs.models import Asset, Project, Shot
-from fvs.pipeline import briefs, repository, state
+from fvs.pipeline import briefs, remote_film, repository, state
 from fvs.pipeline.context import Studio
-from fvs.providers import factory, registry
-from fvs.providers.base import ClipSpec, ImageSize, Plan, PlanRequest
+from fvs.providers import registry
+from fvs.providers.base import ClipSpec, ImageSize, Plan, PlanRequest, RemoteVideoFilmer
 
 
 class StepFailed(Exception):
@@ -45,7 +45,10 @@ def _voice(
     out = studio.storage.project_dir(job.project_id) / "briefs" / f"{stage}.wav"
     out.parent.mkdir(parents=True, exist_ok=True)
     return briefs.speak(
-        _runs_on(settings, "tts"), stage, briefs.brief_text(stage, plan, extra=extra), out
+        studio.providers.narrator(_runs_on(settings, "tts")),
+        stage,
+        briefs.brief_text(stage, plan, extra=extra),
+        out,
     )
 
 
@@ -90,7 +93,7 @@ def plan_step(studio: Studio, job: JobRef) -> None:
             for a in repository.assets(session, job.project_id, role="upload")
             if a.kind == "image"
         )
-    plan = factory.planner(_runs_on(settings, "planner")).plan(
+    plan = studio.providers.planner(_runs_on(settings, "planner")).plan(
         PlanRequest(
             screenplay=settings["screenplay"],
             instructions=settings["instructions"],
@@ -136,7 +139,7 @@ def references_step(studio: Studio, job: JobRef) -> None:
     if snap is None:
         return
     settings, plan = snap["settings"], Plan.from_json(snap["plan"])
-    painter = factory.painter(_runs_on(settings, "image"))
+    painter = studio.providers.painter(_runs_on(settings, "image"))
     folder = studio.storage.project_dir(job.project_id) / "subjects"
     folder.mkdir(exist_ok=True)
     painted = {}
@@ -182,7 +185,7 @@ def keyframe_step(studio: Studio, job: JobRef) -> None:
     if not out.exists():
         folder = studio.storage.project_dir(job.project_id) / "subjects"
         refs = {s.key: folder / f"{s.key}.png" for s in plan.bible.subjects}
-        factory.painter(_runs_on(settings, "image")).paint_keyframe(
+        studio.providers.painter(_runs_on(settings, "image")).paint_keyframe(
             shot, plan.bible, _image_size(settings), refs, out
         )
 
@@ -217,6 +220,40 @@ def finish_storyboard(
         state.enqueue(session, project, "film", index)
 
 
+def _film(
+    studio: Studio, job: JobRef, settings: dict[str, Any], plan: Plan, folder: Path, out: Path
+) -> bool:
+    """Film one shot into `out`; False while a remote model is still working on it."""
+    shot = plan.shots[job.shot_index]
+    width, height = registry.video_size(settings["video_resolution"], settings["aspect_ratio"])
+    spec = ClipSpec(
+        width=width,
+        height=height,
+        fps=24,
+        duration_seconds=shot.duration_seconds,
+        seed=(settings.get("seed") or 0) + shot.index,
+        audio=True,
+    )
+    keyframe = folder / "keyframes" / f"shot-{shot.index + 1:02d}.png"
+    model_id = _runs_on(settings, "video")
+    filmer = studio.providers.filmer(model_id)
+    if isinstance(filmer, RemoteVideoFilmer):
+        model = registry.find(model_id)
+        return remote_film.film_remote(
+            studio,
+            job,
+            filmer=filmer,
+            model_id=model_id,
+            shot=shot,
+            bible=plan.bible,
+            spec=spec,
+            keyframe=keyframe if model and model.image_to_video else None,
+            out=out,
+        )
+    filmer.film(shot, keyframe, spec, out)
+    return True
+
+
 def film_step(studio: Studio, job: JobRef) -> None:
     snap = state.begin_step(studio, job)
     if snap is None:
@@ -226,18 +263,8 @@ def film_step(studio: Studio, job: JobRef) -> None:
     folder = studio.storage.project_dir(job.project_id)
     out = folder / "clips" / f"shot-{shot.index + 1:02d}.mp4"
     out.parent.mkdir(exist_ok=True)
-    if not out.exists():
-        width, height = registry.video_size(settings["video_resolution"], settings["aspect_ratio"])
-        spec = ClipSpec(
-            width=width,
-            height=height,
-            fps=24,
-            duration_seconds=shot.duration_seconds,
-            seed=(settings.get("seed") or 0) + shot.index,
-            audio=True,
-        )
-        keyframe = folder / "keyframes" / f"shot-{shot.index + 1:02d}.png"
-        factory.filmer(_runs_on(settings, "video")).film(shot, keyframe, spec, out)
+    if not out.exists() and not _film(studio, job, settings, plan, folder, out):
+        return  # a remote clip is still being made; the job was re-scheduled to poll
 
     def apply(session: Session, project: Project) -> None:
         repository.shot(session, project.id, shot.index).clip_path = studio.storage.relative(out)
@@ -350,7 +377,8 @@ def run_job(studio: Studio, job: JobRef) -> None:
         STEPS[job.step](studio, job)
     except Exception as exc:
         message = describe_failure(job, exc)
-        if isinstance(exc, StepFailed) or job.attempts >= studio.settings.job_max_attempts:
+        permanent = isinstance(exc, StepFailed | remote_film.ClipWithheld | TimeoutError)
+        if permanent or job.attempts >= studio.settings.job_max_attempts:
             state.fail(studio, job, message)
         else:
             delay = studio.settings.job_retry_base_seconds * 2 ** (job.attempts - 1)

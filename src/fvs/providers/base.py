@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static")
 
@@ -139,3 +139,39 @@ class Narrator(Protocol):
     def available(self) -> bool: ...
 
     def speak(self, text: str, out_path: Path) -> Path: ...
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """A long-running video generation, started and then polled by name."""
+
+    operation_name: str
+
+
+@dataclass(frozen=True)
+class VideoPoll:
+    done: bool
+    video: bytes | None = None  # the clip, when done and not withheld
+    filtered: bool = False  # done, but the safety filter withheld the clip
+    reasons: tuple[str, ...] = ()  # the filter's reasons, as the provider gives them
+    error: str | None = None  # done with a provider error
+
+
+@runtime_checkable
+class RemoteVideoFilmer(Protocol):
+    """A video model behind a long-running operation (Veo). The pipeline persists the
+    operation name between start and poll, so a restarted worker polls instead of paying
+    again, and re-schedules polls instead of sleeping."""
+
+    def start(
+        self,
+        shot: ShotPlan,
+        keyframe: Path | None,
+        spec: ClipSpec,
+        *,
+        prompt: str,
+        negative_prompt: str,
+        references: tuple[Path, ...] = (),
+    ) -> VideoJob: ...
+
+    def poll(self, job: VideoJob) -> VideoPoll: ...

@@ -14,8 +14,8 @@ REQUIRED_SETTINGS = {"google": "FVS_GOOGLE_PROJECT or FVS_GOOGLE_API_KEY"}
 
 
 def configured_providers(settings: Settings) -> set[str]:
-    """Providers that can run here. Google arrives with its provider module."""
-    return {"local"}
+    """Providers that can run here: local always, Google once it has credentials."""
+    return {"local", "google"} if settings.google_configured else {"local"}
 
 
 @dataclass(frozen=True)

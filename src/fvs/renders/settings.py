@@ -30,6 +30,20 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     "stage_behaviour": "run_all",
 }
 STAGE_BEHAVIOURS = ("run_all", "halt_for_review")
+# With Google credentials, the studio's own defaults are the real models.
+GOOGLE_DEFAULTS = {
+    "video_model": "veo-3.1-fast-generate-001",
+    "planner_model": "gemini-2.5-flash",
+    "image_model": "gemini-3-pro-image-preview",
+    "tts_model": "gemini-2.5-flash-preview-tts",
+}
+
+
+def studio_defaults(settings: Settings) -> dict[str, Any]:
+    """The studio's defaults: local models, or Google's where Google is configured."""
+    return {**STUDIO_DEFAULTS, **(GOOGLE_DEFAULTS if settings.google_configured else {})}
+
+
 # Fields an account may save as its defaults.
 DEFAULTABLE = tuple(STUDIO_DEFAULTS)
 SHOT_MARKER = re.compile(r"\bshot\s+\d+\s*[:.\-]", re.IGNORECASE)
@@ -49,7 +63,7 @@ def resolve_render(
     if not screenplay:
         raise ValidationFailed("screenplay", "the screenplay must not be empty")
     given = request.model_dump(exclude_none=True)
-    merged = {**STUDIO_DEFAULTS, **_known(account_defaults), **given}
+    merged = {**studio_defaults(settings), **_known(account_defaults), **given}
     models = {f: registry.require(merged[f], role=role, field_name=f) for f, role in ROLES.items()}
     video = models["video_model"]
     merged.update({f: m.id for f, m in models.items()})

@@ -37,7 +37,11 @@ class LocalStorage:
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
         """Write atomically: a reader never sees half a file."""
-        target = self.path(relative)
+        return self.write_file(self.path(relative), data)
+
+    @staticmethod
+    def write_file(target: Path, data: bytes) -> Path:
+        """Write a file atomically (temp file + rename), creating its folder."""
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:

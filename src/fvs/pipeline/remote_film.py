@@ -1,0 +1,144 @@
+"""Filming on a remote video model (Veo): start once, save the operation, poll by re-scheduling.
+
+The operation name is committed before the first poll, so a worker that dies
+mid-wait is followed by one that polls the same operation instead of paying for a
+second clip. Waiting is a re-scheduled job, never a sleeping thread. A clip the
+safety filter withholds is not billed; it is retried with a softened prompt a few
+times, each attempt noted on the shot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from fvs.jobs.executor import JobRef
+from fvs.models.base import utcnow
+from fvs.pipeline import repository, state
+from fvs.pipeline.context import Studio
+from fvs.providers.base import ClipSpec, ContinuityBible, RemoteVideoFilmer, ShotPlan, VideoJob
+from fvs.storage.local import LocalStorage
+
+NO_TEXT = "text, subtitles, captions, watermark, logo"
+# Words that trip the filter without carrying the shot: violence, gore, real people.
+SOFTEN_WORDS = re.compile(
+    r"\b(blood\w*|bloody|gor(e|y)|kill\w*|murder\w*|weapon\w*|guns?|gunfire|rifles?|knife|"
+    r"knives|sword\w*|violen\w*|explo\w*|corpse\w*|dead|death|wound\w*|fight\w*|attack\w*|"
+    r"naked|nude|celebrit\w*|famous|president|politician\w*|lookalike|look-alike)\b",
+    re.IGNORECASE,
+)
+FRAMINGS = (
+    "A calm, tasteful cinematic shot suitable for all audiences. ",
+    "A gentle, family-friendly cinematic shot of fictional characters, nobody in danger. ",
+    "A soft, abstract, dreamlike cinematic shot with no people in danger. ",
+)
+
+
+def soften_prompt(prompt: str, attempt: int) -> str:
+    """A softer, deterministic rewrite of a prompt the safety filter withheld; gentler each try."""
+    softened = SOFTEN_WORDS.sub("", prompt)
+    softened = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", softened)).strip()
+    framing = FRAMINGS[min(max(attempt, 1), len(FRAMINGS)) - 1]
+    return framing + softened
+
+
+class ClipWithheld(Exception):
+    """The safety filter withheld every attempt at a clip."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str | None
+    started_at: datetime | None
+    safety_retries: int
+
+
+def negative_prompt(bible: ContinuityBible) -> str:
+    return "" if bible.text_overlays_allowed else NO_TEXT
+
+
+def _operation(studio: Studio, job: JobRef) -> Operation:
+    with studio.db.read() as session:
+        row = repository.shot(session, job.project_id, job.shot_index)
+        return Operation(row.operation_name, row.operation_started_at, row.safety_retries)
+
+
+def _update_shot(studio: Studio, job: JobRef, **values: object) -> None:
+    def apply(session: Session) -> None:
+        project = repository.lock_project(session, job.project_id)
+        if state.is_active(project, job.run_id):
+            row = repository.shot(session, job.project_id, job.shot_index)
+            for name, value in values.items():
+                setattr(row, name, value)
+
+    studio.db.transact(apply)
+
+
+def film_remote(
+    studio: Studio,
+    job: JobRef,
+    *,
+    filmer: RemoteVideoFilmer,
+    model_id: str,
+    shot: ShotPlan,
+    bible: ContinuityBible,
+    spec: ClipSpec,
+    keyframe: Path | None,
+    out: Path,
+) -> bool:
+    """True once the clip is saved at `out`; False when the job was re-scheduled to poll."""
+    settings = studio.settings
+    op = _operation(studio, job)
+    if op.name is None:
+        prompt = (
+            shot.video_prompt
+            if op.safety_retries == 0
+            else soften_prompt(shot.video_prompt, op.safety_retries)
+        )
+        started = filmer.start(
+            shot, keyframe, spec, prompt=prompt, negative_prompt=negative_prompt(bible)
+        )
+        op = Operation(started.operation_name, utcnow(), op.safety_retries)
+        _update_shot(studio, job, operation_name=op.name, operation_started_at=op.started_at)
+    result = filmer.poll(VideoJob(operation_name=str(op.name)))
+    if not result.done:
+        waited = (utcnow() - (op.started_at or utcnow())).total_seconds()
+        if waited > settings.veo_deadline_seconds:
+            _update_shot(studio, job, operation_name=None)
+            raise TimeoutError(
+                f"{model_id} did not deliver the clip within {settings.veo_deadline_seconds:.0f} s"
+            )
+        state.reschedule(studio, job, delay_seconds=settings.veo_poll_seconds)
+        return False
+    if result.video:
+        LocalStorage.write_file(out, result.video)
+        return True
+    _update_shot(studio, job, operation_name=None)
+    if result.filtered:
+        return _withheld(studio, job, op, model_id, result.reasons)
+    raise RuntimeError(f"{model_id} failed: {result.error or 'no video and no reason given'}")
+
+
+def _withheld(
+    studio: Studio, job: JobRef, op: Operation, model_id: str, reasons: tuple[str, ...]
+) -> bool:
+    why = "; ".join(reasons) or "no reason given"
+    attempt = op.safety_retries + 1
+    if op.safety_retries >= studio.settings.veo_safety_retries:
+        raise ClipWithheld(f"{model_id}'s safety filter withheld the clip {attempt} times ({why})")
+    note = f"attempt {attempt} withheld by {model_id}'s safety filter ({why}); not billed, retrying"
+
+    def apply(session: Session) -> None:
+        project = repository.lock_project(session, job.project_id)
+        if state.is_active(project, job.run_id):
+            row = repository.shot(session, job.project_id, job.shot_index)
+            row.safety_retries = attempt
+            row.notes = [*row.notes, note]
+
+    studio.db.transact(apply)
+    state.reschedule(studio, job, delay_seconds=0)
+    return False

@@ -1,0 +1,98 @@
+"""Gemini text-to-speech as the narrator: raw PCM from the model, written as a WAV file."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+from google import genai
+from google.genai import types
+
+from fvs.providers.google.client import SHARED_GATE, GoogleProviderError, ModelGate, call_model
+
+DEFAULT_VOICE = "Kore"
+DEFAULT_RATE = 24_000
+RATE = re.compile(r"rate=(\d+)")
+
+
+class NoAudioReturned(GoogleProviderError):
+    """The speech model answered without audio."""
+
+
+def pcm_rate(mime_type: str) -> int:
+    """The sample rate named in a PCM mime type, e.g. "audio/L16;codec=pcm;rate=24000"."""
+    match = RATE.search(mime_type)
+    return int(match.group(1)) if match else DEFAULT_RATE
+
+
+def write_wav(pcm: bytes, rate: int, out_path: Path) -> Path:
+    """Write 16-bit mono PCM as a WAV file, atomically."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    with wave.open(str(partial), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm)
+    os.replace(partial, out_path)
+    return out_path
+
+
+class GeminiNarrator:
+    """Speaks voice briefs with a Gemini TTS model."""
+
+    def __init__(
+        self,
+        model_id: str,
+        client: genai.Client,
+        *,
+        voice: str = DEFAULT_VOICE,
+        gate: ModelGate = SHARED_GATE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.model_id = model_id
+        self.client = client
+        self.voice = voice
+        self.gate = gate
+        self.sleep = sleep
+
+    def available(self) -> bool:
+        """Always true: the model is remote, and configuration was checked when it was built."""
+        return True
+
+    def speak(self, text: str, out_path: Path) -> Path:
+        """Say the text in the configured voice and save it as a mono 16-bit WAV."""
+        voice = types.VoiceConfig(
+            prebuilt_voice_config=types.PrebuiltVoiceConfig(voice_name=self.voice)
+        )
+        config = types.GenerateContentConfig(
+            response_modalities=["AUDIO"], speech_config=types.SpeechConfig(voice_config=voice)
+        )
+        response = call_model(
+            self.model_id,
+            lambda: self.client.models.generate_content(
+                model=self.model_id, contents=text, config=config
+            ),
+            gate=self.gate,
+            sleep=self.sleep,
+        )
+        pcm, rate = self._pcm(response)
+        return write_wav(pcm, rate, out_path)
+
+    def _pcm(self, response: types.GenerateContentResponse) -> tuple[bytes, int]:
+        chunks, rate = [], DEFAULT_RATE
+        for candidate in response.candidates or []:
+            for part in (candidate.content.parts if candidate.content else None) or []:
+                blob = part.inline_data
+                if blob and blob.data and (blob.mime_type or "").startswith("audio/"):
+                    # Gemini sends little-endian samples despite the L16 name; wave wants that.
+                    chunks.append(blob.data)
+                    rate = pcm_rate(blob.mime_type or "")
+        if not chunks:
+            reason = response.candidates[0].finish_reason if response.candidates else None
+            raise NoAudioReturned(f"{self.model_id} returned no audio (finish reason {reason})")
+        return b"".join(chunks), rate

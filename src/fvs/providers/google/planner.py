@@ -1,0 +1,250 @@
+"""Gemini as the shot planner: structured JSON out, then checked and repaired before use.
+
+The model is asked for JSON that matches a schema, but nothing it returns is
+trusted: a wrong shot count or unreadable JSON is asked for again, durations the
+video model cannot film are replaced by the studio's own duration rule, and
+camera moves, subject keys and palettes are normalised.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import logging
+import mimetypes
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from google import genai
+from google.genai import types
+from pydantic import BaseModel, ValidationError, field_validator
+
+from fvs.providers.base import CAMERA_MOVES, ContinuityBible, Plan, PlanRequest, ShotPlan, Subject
+from fvs.providers.google.client import SHARED_GATE, GoogleProviderError, ModelGate, call_model
+from fvs.providers.local.durations import closest_total, plan_durations
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3  # the first call and two more
+MAX_SUBJECTS = 4
+MAX_REFERENCE_IMAGES = 4
+HEX = re.compile(r"^#[0-9a-f]{6}$")
+CameraMove = Literal[
+    "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static"
+]
+
+
+class PlanningFailed(GoogleProviderError):
+    """The planner model gave no usable plan after every attempt."""
+
+
+class _Unusable(Exception):
+    pass
+
+
+class SubjectSchema(BaseModel):
+    key: str
+    description: str
+    palette: list[str]
+
+
+class BibleSchema(BaseModel):
+    subjects: list[SubjectSchema]
+    setting: str
+    palette: list[str]
+    style: str
+    text_overlays_allowed: bool
+
+
+class ShotSchema(BaseModel):
+    text: str
+    image_prompt: str
+    video_prompt: str
+    camera_move: CameraMove
+    duration_seconds: int
+    subject_keys: list[str]
+
+    @field_validator("camera_move", mode="before")
+    @classmethod
+    def _known_move(cls, value: object) -> str:
+        # Models paraphrase ("Push in", "dolly-zoom"); anything unknown becomes a push-in.
+        move = re.sub(r"[\s-]+", "_", str(value).strip().lower())
+        return move if move in CAMERA_MOVES else "push_in"
+
+
+class PlanSchema(BaseModel):
+    shots: list[ShotSchema]
+    bible: BibleSchema
+
+
+def slugify(text: str) -> str:
+    """Lowercase words joined by hyphens, e.g. "Young Woman!" -> "young-woman"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def fallback_palette(text: str) -> tuple[str, ...]:
+    """Three colours (main, dark, light) that depend only on the text."""
+    hue = hashlib.sha256(text.encode("utf-8")).digest()[0] / 255
+    colours = []
+    for shift, sat, val in ((0.0, 0.55, 0.78), (0.08, 0.5, 0.3), (0.5, 0.25, 0.92)):
+        r, g, b = colorsys.hsv_to_rgb((hue + shift) % 1.0, sat, val)
+        colours.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
+    return tuple(colours)
+
+
+def _clean_palette(colours: list[str], seed_text: str) -> tuple[str, ...]:
+    kept = tuple(dict.fromkeys(c.strip().lower() for c in colours if HEX.match(c.strip().lower())))
+    return kept or fallback_palette(seed_text)
+
+
+def build_prompt(request: PlanRequest) -> str:
+    """The planning prompt; the KEY=value markers keep the hard numbers unambiguous."""
+    allowed = sorted(set(request.allowed_durations))
+    total = closest_total(request.shot_count, request.target_seconds, allowed)
+    return "\n".join([
+        "You are the director's assistant planning a short film shot by shot.",
+        f"SHOT_COUNT={request.shot_count}",
+        f"TARGET_SECONDS={request.target_seconds:g}",
+        f"ALLOWED_DURATIONS={','.join(str(d) for d in allowed)}",
+        f"TOTAL_SECONDS={total}",
+        f"Return exactly {request.shot_count} shots. Each duration_seconds must be one of "
+        f"{allowed} and together they must total {total} seconds.",
+        f"camera_move is one of: {', '.join(CAMERA_MOVES)}.",
+        f"List at most {MAX_SUBJECTS} recurring subjects in the bible, each with a short "
+        "slug key, a visual description and hex colours; shots name them in subject_keys.",
+        "image_prompt describes the shot's first frame; video_prompt describes its motion.",
+        "Only allow text overlays when the instructions ask for on-screen text.",
+        "",
+        f"INSTRUCTIONS:\n{request.instructions.strip() or '(none)'}",
+        "",
+        f"SCREENPLAY:\n{request.screenplay.strip()}",
+    ])  # fmt: skip
+
+
+def _reference_parts(paths: tuple[Path, ...]) -> list[types.Part]:
+    parts = []
+    for path in paths[:MAX_REFERENCE_IMAGES]:
+        mime = mimetypes.guess_type(path.name)[0] or "image/png"
+        parts.append(types.Part.from_text(text=f"Reference image of a subject: {path.name}"))
+        parts.append(types.Part.from_bytes(data=path.read_bytes(), mime_type=mime))
+    return parts
+
+
+def _repair_durations(shots: list[ShotSchema], request: PlanRequest) -> list[int]:
+    """The model's durations when valid, else the duration rule's, longest where it had longest."""
+    allowed = set(request.allowed_durations)
+    asked = [s.duration_seconds for s in shots]
+    total = closest_total(request.shot_count, request.target_seconds, sorted(allowed))
+    if all(d in allowed for d in asked) and sum(asked) == total:
+        return asked
+    log.warning("planner durations %s are not filmable to %s s; repaired", asked, total)
+    repaired = plan_durations(request.shot_count, request.target_seconds, sorted(allowed))
+    # Keep the model's sense of which shots deserve more time.
+    order = sorted(range(len(shots)), key=lambda i: -asked[i])
+    durations = [0] * len(shots)
+    for index, seconds in zip(order, repaired, strict=True):
+        durations[index] = seconds
+    return durations
+
+
+def _subjects(bible: BibleSchema) -> tuple[tuple[Subject, ...], dict[str, str]]:
+    """Subjects with unique slug keys, and a map from what the model called them to the slug."""
+    subjects: list[Subject] = []
+    renamed: dict[str, str] = {}
+    for order, raw in enumerate(bible.subjects[:MAX_SUBJECTS]):
+        base = slugify(raw.key) or slugify(raw.description) or f"subject-{order + 1}"
+        key, n = base, 2
+        while any(s.key == key for s in subjects):
+            key, n = f"{base}-{n}", n + 1
+        palette = _clean_palette(raw.palette, key)
+        subjects.append(Subject(key=key, description=raw.description.strip(), palette=palette))
+        renamed[raw.key] = renamed[slugify(raw.key)] = key
+    return tuple(subjects), renamed
+
+
+def to_plan(parsed: PlanSchema, request: PlanRequest) -> Plan:
+    """A studio Plan from a parsed answer of the right length, repaired where needed."""
+    subjects, renamed = _subjects(parsed.bible)
+    bible = ContinuityBible(
+        subjects=subjects,
+        setting=parsed.bible.setting.strip() or "an evocative location",
+        palette=_clean_palette(parsed.bible.palette, request.screenplay),
+        style=parsed.bible.style.strip() or "cinematic, natural lighting",
+        text_overlays_allowed=parsed.bible.text_overlays_allowed,
+    )
+    durations = _repair_durations(parsed.shots, request)
+    shots = []
+    for index, (raw, seconds) in enumerate(zip(parsed.shots, durations, strict=True)):
+        keys = (renamed.get(k) or renamed.get(slugify(k)) for k in raw.subject_keys)
+        text = raw.text.strip()
+        shots.append(ShotPlan(
+            index=index,
+            text=text,
+            image_prompt=raw.image_prompt.strip() or text,
+            video_prompt=raw.video_prompt.strip() or text,
+            camera_move=raw.camera_move,
+            duration_seconds=seconds,
+            subject_keys=tuple(dict.fromkeys(k for k in keys if k)),
+        ))  # fmt: skip
+    return Plan(shots=tuple(shots), bible=bible)
+
+
+class GeminiPlanner:
+    """Plans shots with a Gemini text model, within the video model's durations."""
+
+    def __init__(
+        self,
+        model_id: str,
+        client: genai.Client,
+        *,
+        gate: ModelGate = SHARED_GATE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.model_id = model_id
+        self.client = client
+        self.gate = gate
+        self.sleep = sleep
+
+    def plan(self, request: PlanRequest) -> Plan:
+        """Shot list and continuity bible for the request, or PlanningFailed."""
+        parts = [
+            types.Part.from_text(text=build_prompt(request)),
+            *_reference_parts(tuple(request.reference_images)),
+        ]
+        contents = types.Content(role="user", parts=parts)
+        config = types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=PlanSchema, temperature=0.7
+        )
+        problems = []
+        for _ in range(ATTEMPTS):
+            response = call_model(
+                self.model_id,
+                lambda: self.client.models.generate_content(
+                    model=self.model_id, contents=contents, config=config
+                ),
+                gate=self.gate,
+                sleep=self.sleep,
+            )
+            try:
+                return to_plan(self._parse(response, request.shot_count), request)
+            except _Unusable as exc:
+                problems.append(str(exc))
+        raise PlanningFailed(
+            f"{self.model_id} gave no usable plan in {ATTEMPTS} attempts: " + "; ".join(problems)
+        )
+
+    def _parse(self, response: types.GenerateContentResponse, shot_count: int) -> PlanSchema:
+        text = response.text
+        if not text:
+            reason = response.candidates[0].finish_reason if response.candidates else None
+            raise _Unusable(f"empty answer (finish reason {reason})")
+        try:
+            parsed = PlanSchema.model_validate_json(text)
+        except ValidationError as exc:
+            raise _Unusable(f"answer is not a valid plan: {exc.errors()[0]['msg']}") from exc
+        if len(parsed.shots) != shot_count:
+            raise _Unusable(f"{len(parsed.shots)} shots instead of {shot_count}")
+        return parsed

@@ -1,0 +1,220 @@
+"""Whole renders on the google providers, through the real SDK, against the local Vertex fake."""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+
+import pytest
+import requests
+from fastapi.testclient import TestClient
+
+from fvs.app import build_studio, create_app
+from fvs.billing import repository as ledger
+from fvs.media.probe import probe
+from fvs.pipeline.remote_film import soften_prompt
+from tests.conftest import wait_for
+from tests.fakes.vertex import FakeVertex
+from tests.live_server import LiveServer, fvs
+
+GOOGLE_MODELS = {
+    "planner_model": "gemini-2.5-flash",
+    "image_model": "gemini-3-pro-image-preview",
+    "tts_model": "gemini-2.5-flash-preview-tts",
+}
+SHORT = {
+    "screenplay": "Shot 1: A young woman opens a red door. Shot 2: She steps into the rain.",
+    "shot_count": 2,
+    "scene_target_duration_seconds": 8,
+    "video_model": "veo-3.1-fast-generate-001",
+    "video_resolution": "720p",
+    **GOOGLE_MODELS,
+}
+
+
+@pytest.fixture
+def fake():
+    with FakeVertex() as server:
+        yield server
+
+
+@pytest.fixture
+def google_settings(settings, fake):
+    settings.google_api_key = "test-express-key"
+    settings.google_base_url = fake.base_url
+    settings.veo_poll_seconds = 0.05
+    settings.job_retry_base_seconds = 0
+    return settings
+
+
+def submit(client, agent, body):
+    response = client.post(
+        "/api/agent/renders",
+        headers=agent.headers,
+        files={"request_json": (None, json.dumps(body))},
+    )
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+@pytest.mark.slow
+def test_reference_payload_is_filmed_by_veo_through_the_sdk(google_settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    payload = json.loads(resources.files("fvs").joinpath("reference_request.json").read_text())
+    payload.update(GOOGLE_MODELS, stage_voice_briefs_enabled=True)
+    with TestClient(create_app(google_settings)) as client:
+        job = submit(client, agent, payload)
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"), timeout=180)
+    assert status["status"] == "completed", status["last_error"]
+    filming = status["stage_providers"]["filming"]
+    assert filming == {
+        "model": "veo-3.1-fast-generate-001",
+        "runs_on": "veo-3.1-fast-generate-001",
+        "provider": "google",
+        "standin": False,
+    }
+    starts = fake.recorded("predictLongRunning")
+    assert len(starts) == 3
+    for shot, start in zip(status["shots"], starts, strict=True):
+        params = start.body["parameters"]
+        assert params["durationSeconds"] == shot["duration_seconds"] == 8
+        assert params["resolution"] == "720p" and params["aspectRatio"] == "16:9"
+        assert start.body["instances"][0]["image"]["bytesBase64Encoded"]  # its keyframe
+        assert "subtitles" in params["negativePrompt"]
+    keyframe_calls = [
+        r for r in fake.recorded("generateContent") if r.model == "gemini-3-pro-image-preview"
+    ]
+    assert len(keyframe_calls) == 3 + 1  # one subject reference, three keyframes
+    assert any(
+        sum("inlineData" in p or "inline_data" in p for p in r.body["contents"][0]["parts"])
+        for r in keyframe_calls
+    )  # keyframes carry the subject reference
+    final = google_settings.media_dir / "projects" / job["project_id"] / "final.mp4"
+    media = probe(final)
+    assert (media.video.width, media.video.height) == (1280, 720)
+    assert abs(media.duration_seconds - 24) <= 0.5 and media.audio.codec == "aac"
+    assert len(status["voice_briefs"]) == 4
+
+
+@pytest.mark.slow
+def test_a_withheld_clip_is_retried_softer_and_not_billed(google_settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    fake.filter_next_videos(1)
+    with TestClient(create_app(google_settings)) as client:
+        job = submit(client, agent, {**SHORT, "shot_count": 1})
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+    assert status["status"] == "completed", status["last_error"]
+    prompts = [r.body["instances"][0]["prompt"] for r in fake.recorded("predictLongRunning")]
+    assert len(prompts) == 2 and prompts[1] == soften_prompt(prompts[0], 1)
+    assert "withheld" in status["shots"][0]["notes"][0]
+    studio = build_studio(google_settings)
+    with studio.db.read() as session:
+        post = ledger.resolution_of(session, f"hold:{job['project_id']}:filming")
+    studio.db.dispose()
+    assert post.kind == "post" and post.amount == 8 * 15  # one 8 s clip; the withheld one free
+
+
+@pytest.mark.slow
+def test_a_clip_withheld_every_time_fails_its_shot_in_plain_words(
+    google_settings, fake, make_agent
+):
+    agent = make_agent(credits=5000)
+    google_settings.veo_safety_retries = 1
+    fake.filter_next_videos(5)
+    with TestClient(create_app(google_settings)) as client:
+        job = submit(client, agent, {**SHORT, "shot_count": 1})
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+        with client.app.state.studio.db.read() as session:
+            assert ledger.open_holds(session, project_id=job["project_id"]) == []
+    assert status["status"] == "failed" and status["current_stage"] == "filming"
+    assert status["last_error"].startswith("filming failed on shot 1: ")
+    assert "safety filter withheld the clip 2 times" in status["last_error"]
+
+
+@pytest.mark.slow
+def test_rate_limits_are_retried(google_settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    fake.fail_next("predictLongRunning", status=429, times=2)
+    with TestClient(create_app(google_settings)) as client:
+        job = submit(client, agent, {**SHORT, "shot_count": 1})
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"), timeout=120)
+    assert status["status"] == "completed", status["last_error"]
+
+
+@pytest.mark.slow
+def test_an_operation_that_never_finishes_fails_at_the_deadline(google_settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    google_settings.veo_deadline_seconds = 1.0
+    fake.never_finish = True
+    with TestClient(create_app(google_settings)) as client:
+        job = submit(client, agent, {**SHORT, "shot_count": 1})
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+        wallet = client.get("/api/agent/wallet", headers=agent.headers).json()
+    assert status["status"] == "failed"
+    assert "did not deliver the clip within 1 s" in status["last_error"]
+    assert wallet["held_credits"] == 0
+    assert len(fake.recorded("predictLongRunning")) == 1
+
+
+@pytest.mark.slow
+def test_a_restart_mid_poll_polls_the_same_operation(tmp_path, fake):
+
+    data = tmp_path / "data"
+    env = {
+        "FVS_GOOGLE_API_KEY": "k",
+        "FVS_GOOGLE_BASE_URL": fake.base_url,
+        "FVS_VEO_POLL_SECONDS": "0.1",
+        "FVS_JOB_LEASE_SECONDS": "1.5",
+    }
+    fake.polls_before_done = 10_000  # Veo keeps working while the server dies
+    server = LiveServer(data, **env).start()
+    fvs(server.env, "accounts", "create", "veo@example.com", "--credits", "5000")
+    key = fvs(server.env, "keys", "create", "veo@example.com").splitlines()[-1]
+    headers = {"X-FVS-Agent-Key": key}
+    job = requests.post(
+        f"{server.base_url}/api/agent/renders",
+        headers=headers,
+        files={"request_json": (None, json.dumps(SHORT))},
+        timeout=60,
+    ).json()
+    deadline = time.monotonic() + 120
+    while len(fake.recorded("fetchPredictOperation")) < 4:  # both clips started and polled
+        assert time.monotonic() < deadline, fake.requests[-3:]
+        time.sleep(0.05)
+    server.kill()
+    fake.polls_before_done = 0
+    server = LiveServer(data, **env).start()
+    try:
+        while (
+            status := requests.get(
+                job["status_url"].replace(job["status_url"].split("/api/")[0], server.base_url),
+                headers=headers,
+                timeout=30,
+            ).json()
+        )["status"] not in ("completed", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    assert status["status"] == "completed", status["last_error"]
+    assert len(fake.recorded("predictLongRunning")) == 2  # no clip paid for twice
+
+
+def test_the_reference_payload_price_on_google(google_settings, make_agent):
+    """The figure the README quotes, computed from the registry by the estimate route."""
+    agent = make_agent(credits=5000)
+    payload = json.loads(resources.files("fvs").joinpath("reference_request.json").read_text())
+    with TestClient(create_app(google_settings)) as client:
+        quote = client.post(
+            "/api/agent/renders/estimate", headers=agent.headers, json=payload
+        ).json()
+    assert quote["settings"]["planner_model"] == "gemini-2.5-flash"  # Google's are the defaults
+    assert quote["credits_breakdown"] == {
+        "creation": 5,
+        "planning": 2,
+        "storyboarding": (3 + 4) * 14,
+        "filming": 24 * 15,
+        "production": 3,
+    }
+    assert quote["credits_estimated"] == 468
