@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,3 +87,27 @@ def count_by_status(session: Session, project_id: str) -> dict[str, int]:
 
 def next_due(session: Session) -> datetime | None:
     return session.scalar(select(func.min(Job.run_after)).where(Job.status == "queued"))
+
+
+def open_steps(
+    session: Session, *, project_id: str, step: str, shot_index: int | None = None
+) -> list[Job]:
+    """Queued or running jobs of one step of a project (optionally one shot)."""
+    stmt = select(Job).where(
+        Job.project_id == project_id, Job.step == step, Job.status.in_(("queued", "running"))
+    )
+    if shot_index is not None:
+        stmt = stmt.where(Job.shot_index == shot_index)
+    return list(session.scalars(stmt))
+
+
+def forget_finished(session: Session, *, run_id: str, step: str, shot_index: int) -> None:
+    """Drop a finished job row so the same step may run again in this run (a new take)."""
+    session.execute(
+        delete(Job).where(
+            Job.run_id == run_id,
+            Job.step == step,
+            Job.shot_index == shot_index,
+            Job.status.in_(("done", "failed", "cancelled")),
+        )
+    )

@@ -59,6 +59,7 @@ class Shot(Base):
     camera_move: Mapped[str] = mapped_column(String(24))
     text: Mapped[str] = mapped_column(Text)
     keyframe_path: Mapped[str | None] = mapped_column(String(500))
+    keyframe_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     clip_path: Mapped[str | None] = mapped_column(String(500))
     # A remote clip in progress: saved before the first poll, so a restart polls, not pays.
     operation_name: Mapped[str | None] = mapped_column(String(500))

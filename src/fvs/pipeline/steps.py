@@ -8,6 +8,7 @@ crash finds its outputs recorded and does no paid work twice.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -215,9 +216,46 @@ def finish_storyboard(
     _record_brief(
         studio, session, project, _voice(studio, job, project.settings, "storyboarding", plan)
     )
+    if project.settings.get("stage_behaviour") == "halt_for_review":
+        # Cheap stills first: nothing is filmed (or paid for) until the user approves.
+        project.current_stage = "halted_for_review"
+        return
+    start_filming(session, project, shot_count)
+
+
+def start_filming(session: Session, project: Project, shot_count: int) -> None:
+    """Move a render on to filming: one film job per shot."""
     project.current_stage = "filming"
     for index in range(shot_count):
         state.enqueue(session, project, "film", index)
+
+
+def repaint_step(studio: Studio, job: JobRef) -> None:
+    """Paint a new take of one shot's keyframe, asked for while the render awaits review."""
+    snap = state.begin_step(studio, job)
+    if snap is None:
+        return
+    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    with studio.db.read() as session:
+        version = repository.shot(session, job.project_id, job.shot_index).keyframe_version + 1
+    shot = replace(
+        plan.shots[job.shot_index],
+        image_prompt=f"{plan.shots[job.shot_index].image_prompt} (take {version})",
+    )
+    folder = studio.storage.project_dir(job.project_id)
+    out = folder / "keyframes" / f"shot-{shot.index + 1:02d}-take-{version}.png"
+    if not out.exists():
+        refs = {s.key: folder / "subjects" / f"{s.key}.png" for s in plan.bible.subjects}
+        studio.providers.painter(_runs_on(settings, "image")).paint_keyframe(
+            shot, plan.bible, _image_size(settings), refs, out
+        )
+
+    def apply(session: Session, project: Project) -> None:
+        row = repository.shot(session, project.id, shot.index)
+        row.keyframe_path = studio.storage.relative(out)
+        row.keyframe_version = version
+
+    state.commit_step(studio, job, apply)
 
 
 def _film(
@@ -234,7 +272,10 @@ def _film(
         seed=(settings.get("seed") or 0) + shot.index,
         audio=True,
     )
-    keyframe = folder / "keyframes" / f"shot-{shot.index + 1:02d}.png"
+    with studio.db.read() as session:
+        keyframe = studio.storage.path(
+            str(repository.shot(session, job.project_id, shot.index).keyframe_path)
+        )
     model_id = _runs_on(settings, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
@@ -300,7 +341,11 @@ def produce_step(studio: Studio, job: JobRef) -> None:
         raise StepFailed(
             f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
         )
-    keyframes = [folder / "keyframes" / f"shot-{s.index + 1:02d}.png" for s in plan.shots]
+    with studio.db.read() as session:
+        keyframes = [
+            studio.storage.path(str(s.keyframe_path))
+            for s in repository.shots(session, job.project_id)
+        ]
     sheet = make_contact_sheet(keyframes, folder / "contact-sheet.jpg")
     brief = _voice(
         studio,
@@ -354,6 +399,7 @@ STEPS = {
     "keyframe": keyframe_step,
     "film": film_step,
     "produce": produce_step,
+    "repaint": repaint_step,
 }
 STAGE_OF_STEP = {
     "plan": "planning",
@@ -361,6 +407,7 @@ STAGE_OF_STEP = {
     "keyframe": "storyboarding",
     "film": "filming",
     "produce": "production",
+    "repaint": "storyboarding",
 }
 
 

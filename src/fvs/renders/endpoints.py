@@ -252,3 +252,29 @@ async def cancel_render(
         lambda s: service.cancel_render(s, account_id=principal.account_id, project_id=project_id),
     )
     return await run_in_threadpool(_status_body, studio, principal.account_id, project_id, base_url)
+
+
+@router.post("/renders/{project_id}/approve")
+async def approve_render(
+    project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
+) -> dict[str, Any]:
+    await run_in_threadpool(
+        studio.db.transact,
+        lambda s: service.approve_render(s, account_id=principal.account_id, project_id=project_id),
+    )
+    studio.wake()
+    return await run_in_threadpool(_status_body, studio, principal.account_id, project_id, base_url)
+
+
+@router.post("/renders/{project_id}/shots/{shot_number}/regenerate")
+async def regenerate_keyframe(
+    project_id: str, shot_number: int, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
+) -> dict[str, Any]:
+    await run_in_threadpool(
+        studio.db.transact,
+        lambda s: service.regenerate_keyframe(
+            s, account_id=principal.account_id, project_id=project_id, shot_number=shot_number
+        ),
+    )
+    studio.wake()
+    return await run_in_threadpool(_status_body, studio, principal.account_id, project_id, base_url)

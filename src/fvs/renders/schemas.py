@@ -29,6 +29,7 @@ class RenderRequest(BaseModel):
     image_model: str | None = None
     tts_model: str | None = None
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    stage_behaviour: Literal["run_all", "halt_for_review"] | None = None
 
 
 class ShotStatus(BaseModel):

@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 
 from fvs.accounts import service as accounts
 from fvs.billing import pricing
+from fvs.billing import repository as ledger
 from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.errors import Conflict, NotFound
+from fvs.jobs import repository as jobs_repository
 from fvs.models import Asset, Project, Run
 from fvs.models.base import new_id
+from fvs.models.projects import TERMINAL
 from fvs.pipeline import repository as pipeline_repo
-from fvs.pipeline import state
+from fvs.pipeline import state, steps
 from fvs.renders import repository
 from fvs.renders.schemas import RenderRequest, RenderStatus, ShotStatus
 from fvs.renders.settings import resolve_render
@@ -134,6 +137,62 @@ def cancel_render(session: Session, *, account_id: str, project_id: str) -> Proj
     return project
 
 
+def _halted(session: Session, account_id: str, project_id: str, action: str) -> Project:
+    project = repository.lock_owned_project(session, project_id=project_id, account_id=account_id)
+    if project is None:
+        raise NotFound(f"no render {project_id}", field="project_id")
+    if project.current_stage != "halted_for_review" or project.status in TERMINAL:
+        raise Conflict(
+            f"render {project_id} is not awaiting review ({project.status}, "
+            f"{project.current_stage}); only a halted storyboard can be {action}",
+            field="project_id",
+        )
+    return project
+
+
+def approve_render(session: Session, *, account_id: str, project_id: str) -> Project:
+    """Approve a storyboard halted for review: filming starts."""
+    project = _halted(session, account_id, project_id, "approved")
+    if jobs_repository.open_steps(session, project_id=project.id, step="repaint"):
+        raise Conflict(
+            "a regenerated keyframe is still being painted; approve once it is ready",
+            field="project_id",
+        )
+    shots = pipeline_repo.shots(session, project.id)
+    steps.start_filming(session, project, len(shots))
+    return project
+
+
+def regenerate_keyframe(
+    session: Session, *, account_id: str, project_id: str, shot_number: int
+) -> Project:
+    """Paint a new take of one shot's keyframe (1-based shot number); charged as one image."""
+    project = _halted(session, account_id, project_id, "changed")
+    shots = pipeline_repo.shots(session, project.id)
+    if not 1 <= shot_number <= len(shots):
+        raise NotFound(f"render {project_id} has no shot {shot_number}", field="shot_number")
+    index = shot_number - 1
+    if jobs_repository.open_steps(session, project_id=project.id, step="repaint", shot_index=index):
+        raise Conflict(
+            f"shot {shot_number}'s keyframe is already being regenerated", field="shot_number"
+        )
+    take = shots[index].keyframe_version + 1
+    billing.charge(
+        session,
+        account_id=account_id,
+        project_id=project.id,
+        amount=pricing.image_credits(project.settings, 1),
+        transfer_id=f"charge:{project.id}:repaint:{shot_number}:{take}",
+        memo=f"keyframe take {take} of shot {shot_number}",
+    )
+    project.credits_settled = ledger.project_settled(session, project.id)
+    jobs_repository.forget_finished(
+        session, run_id=str(project.active_run_id), step="repaint", shot_index=index
+    )
+    state.enqueue(session, project, "repaint", index)
+    return project
+
+
 def render_status(
     session: Session, project: Project, *, base_url: str, secret: bytes, ttl_seconds: int
 ) -> RenderStatus:
@@ -152,7 +211,8 @@ def render_status(
         name=project.name,
         status=project.status,
         current_stage=project.current_stage,
-        is_running=project.status in ("queued", "running"),
+        is_running=project.status in ("queued", "running")
+        and project.current_stage != "halted_for_review",
         run_id=project.active_run_id,
         final_video_url=url(project.final_path) if project.status == "completed" else None,
         last_error=project.last_error,
