@@ -8,7 +8,6 @@ crash finds its outputs recorded and does no paid work twice.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,65 +19,15 @@ from fvs.media.concat import join_clips
 from fvs.media.contact_sheet import make_contact_sheet
 from fvs.media.probe import probe
 from fvs.models import Asset, Project, Shot
-from fvs.pipeline import briefs, remote_film, repository, state
+from fvs.pipeline import remote_film, repository, state, storyboard
+from fvs.pipeline.common import record_brief, record_provider, runs_on, voice
 from fvs.pipeline.context import Studio
 from fvs.providers import registry
-from fvs.providers.base import ClipSpec, ImageSize, Plan, PlanRequest, RemoteVideoFilmer
+from fvs.providers.base import ClipSpec, Plan, PlanRequest, RemoteVideoFilmer
 
 
 class StepFailed(Exception):
     """A step failed in a way retrying cannot fix."""
-
-
-def _runs_on(settings: dict[str, Any], role: str) -> str:
-    return str(settings["executions"][role]["runs_on"])
-
-
-def _record_provider(project: Project, stage: str, role: str) -> None:
-    project.providers = {**project.providers, stage: project.settings["executions"][role]}
-
-
-def _voice(
-    studio: Studio, job: JobRef, settings: dict[str, Any], stage: str, plan: Plan, extra: str = ""
-) -> briefs.Brief | None:
-    if not settings["stage_voice_briefs_enabled"]:
-        return None
-    out = studio.storage.project_dir(job.project_id) / "briefs" / f"{stage}.wav"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return briefs.speak(
-        studio.providers.narrator(_runs_on(settings, "tts")),
-        stage,
-        briefs.brief_text(stage, plan, extra=extra),
-        out,
-    )
-
-
-def _record_brief(
-    studio: Studio, session: Session, project: Project, brief: briefs.Brief | None
-) -> None:
-    if brief is None:
-        return
-    stage = f"voice:{brief.stage}"
-    if brief.path is None:
-        state.add_note(project, brief.note or "voice brief unavailable")
-        state.release_stage(session, project, stage)
-        return
-    session.add(
-        Asset(
-            project_id=project.id,
-            role="voice_brief",
-            kind="audio",
-            stage=brief.stage,
-            name=brief.stage,
-            filename=brief.path.name,
-            content_type="audio/wav",
-            path=studio.storage.relative(brief.path),
-            size_bytes=brief.path.stat().st_size,
-        )
-    )
-    state.settle_stage(session, project, stage, pricing.voice_brief_credits(project.settings))
-    if "voice_brief" not in project.providers:
-        _record_provider(project, "voice_brief", "tts")
 
 
 def plan_step(studio: Studio, job: JobRef) -> None:
@@ -94,7 +43,7 @@ def plan_step(studio: Studio, job: JobRef) -> None:
             for a in repository.assets(session, job.project_id, role="upload")
             if a.kind == "image"
         )
-    plan = studio.providers.planner(_runs_on(settings, "planner")).plan(
+    plan = studio.providers.planner(runs_on(settings, "planner")).plan(
         PlanRequest(
             screenplay=settings["screenplay"],
             instructions=settings["instructions"],
@@ -107,7 +56,7 @@ def plan_step(studio: Studio, job: JobRef) -> None:
     durations = [s.duration_seconds for s in plan.shots]
     if len(durations) != settings["shot_count"] or any(d not in video.durations for d in durations):
         raise StepFailed(f"the planner returned durations {durations}, outside {video.durations}")
-    brief = _voice(studio, job, settings, "planning", plan)
+    brief = voice(studio, job, settings, "planning", plan)
 
     def apply(session: Session, project: Project) -> None:
         project.plan = plan.to_json()
@@ -121,139 +70,11 @@ def plan_step(studio: Studio, job: JobRef) -> None:
                     camera_move=shot.camera_move,
                 )
             )
-        _record_provider(project, "planning", "planner")
+        record_provider(project, "planning", "planner")
         state.settle_stage(session, project, "planning", pricing.planning_credits(settings))
-        _record_brief(studio, session, project, brief)
+        record_brief(studio, session, project, brief)
         project.current_stage = "storyboarding"
         state.enqueue(session, project, "references")
-
-    state.commit_step(studio, job, apply)
-
-
-def _image_size(settings: dict[str, Any]) -> ImageSize:
-    width, height = registry.image_size(settings["image_resolution"], settings["aspect_ratio"])
-    return ImageSize(width=width, height=height)
-
-
-def references_step(studio: Studio, job: JobRef) -> None:
-    snap = state.begin_step(studio, job)
-    if snap is None:
-        return
-    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
-    painter = studio.providers.painter(_runs_on(settings, "image"))
-    folder = studio.storage.project_dir(job.project_id) / "subjects"
-    folder.mkdir(exist_ok=True)
-    painted = {}
-    for subject in plan.bible.subjects[: pricing.MAX_SUBJECT_REFERENCES]:
-        out = folder / f"{subject.key}.png"
-        if not out.exists():  # painted before a crash: do not pay twice
-            painter.paint_reference(subject, plan.bible, _image_size(settings), out)
-        painted[subject.key] = out
-
-    def apply(session: Session, project: Project) -> None:
-        known = {a.name for a in repository.assets(session, project.id, role="subject")}
-        for key, path in painted.items():
-            if key not in known:
-                session.add(
-                    Asset(
-                        project_id=project.id,
-                        role="subject",
-                        kind="image",
-                        stage="storyboarding",
-                        name=key,
-                        filename=path.name,
-                        content_type="image/png",
-                        path=studio.storage.relative(path),
-                        size_bytes=path.stat().st_size,
-                    )
-                )
-        for shot in plan.shots:
-            state.enqueue(session, project, "keyframe", shot.index)
-
-    state.commit_step(studio, job, apply)
-
-
-def keyframe_step(studio: Studio, job: JobRef) -> None:
-    snap = state.begin_step(studio, job)
-    if snap is None:
-        return
-    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
-    shot = plan.shots[job.shot_index]
-    out = (
-        studio.storage.project_dir(job.project_id) / "keyframes" / f"shot-{shot.index + 1:02d}.png"
-    )
-    out.parent.mkdir(exist_ok=True)
-    if not out.exists():
-        folder = studio.storage.project_dir(job.project_id) / "subjects"
-        refs = {s.key: folder / f"{s.key}.png" for s in plan.bible.subjects}
-        studio.providers.painter(_runs_on(settings, "image")).paint_keyframe(
-            shot, plan.bible, _image_size(settings), refs, out
-        )
-
-    def apply(session: Session, project: Project) -> None:
-        repository.shot(session, project.id, shot.index).keyframe_path = studio.storage.relative(
-            out
-        )
-        session.flush()
-        shots = repository.shots(session, project.id)
-        if all(s.keyframe_path for s in shots):
-            finish_storyboard(studio, session, project, job, plan, len(shots))
-
-    state.commit_step(studio, job, apply)
-
-
-def finish_storyboard(
-    studio: Studio, session: Session, project: Project, job: JobRef, plan: Plan, shot_count: int
-) -> None:
-    subjects = repository.count_assets(session, project.id, ("subject",))
-    _record_provider(project, "storyboarding", "image")
-    state.settle_stage(
-        session,
-        project,
-        "storyboarding",
-        pricing.image_credits(project.settings, shot_count + subjects),
-    )
-    _record_brief(
-        studio, session, project, _voice(studio, job, project.settings, "storyboarding", plan)
-    )
-    if project.settings.get("stage_behaviour") == "halt_for_review":
-        # Cheap stills first: nothing is filmed (or paid for) until the user approves.
-        project.current_stage = "halted_for_review"
-        return
-    start_filming(session, project, shot_count)
-
-
-def start_filming(session: Session, project: Project, shot_count: int) -> None:
-    """Move a render on to filming: one film job per shot."""
-    project.current_stage = "filming"
-    for index in range(shot_count):
-        state.enqueue(session, project, "film", index)
-
-
-def repaint_step(studio: Studio, job: JobRef) -> None:
-    """Paint a new take of one shot's keyframe, asked for while the render awaits review."""
-    snap = state.begin_step(studio, job)
-    if snap is None:
-        return
-    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
-    with studio.db.read() as session:
-        version = repository.shot(session, job.project_id, job.shot_index).keyframe_version + 1
-    shot = replace(
-        plan.shots[job.shot_index],
-        image_prompt=f"{plan.shots[job.shot_index].image_prompt} (take {version})",
-    )
-    folder = studio.storage.project_dir(job.project_id)
-    out = folder / "keyframes" / f"shot-{shot.index + 1:02d}-take-{version}.png"
-    if not out.exists():
-        refs = {s.key: folder / "subjects" / f"{s.key}.png" for s in plan.bible.subjects}
-        studio.providers.painter(_runs_on(settings, "image")).paint_keyframe(
-            shot, plan.bible, _image_size(settings), refs, out
-        )
-
-    def apply(session: Session, project: Project) -> None:
-        row = repository.shot(session, project.id, shot.index)
-        row.keyframe_path = studio.storage.relative(out)
-        row.keyframe_version = version
 
     state.commit_step(studio, job, apply)
 
@@ -276,7 +97,7 @@ def _film(
         keyframe = studio.storage.path(
             str(repository.shot(session, job.project_id, shot.index).keyframe_path)
         )
-    model_id = _runs_on(settings, "video")
+    model_id = runs_on(settings, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
@@ -312,13 +133,13 @@ def film_step(studio: Studio, job: JobRef) -> None:
         session.flush()
         shots = repository.shots(session, project.id)
         if all(s.clip_path for s in shots):
-            _record_provider(project, "filming", "video")
+            record_provider(project, "filming", "video")
             seconds = sum(s.duration_seconds for s in shots)
             state.settle_stage(
                 session, project, "filming", pricing.filming_credits(project.settings, seconds)
             )
-            _record_brief(
-                studio, session, project, _voice(studio, job, project.settings, "filming", plan)
+            record_brief(
+                studio, session, project, voice(studio, job, project.settings, "filming", plan)
             )
             project.current_stage = "production"
             state.enqueue(session, project, "produce")
@@ -347,7 +168,7 @@ def produce_step(studio: Studio, job: JobRef) -> None:
             for s in repository.shots(session, job.project_id)
         ]
     sheet = make_contact_sheet(keyframes, folder / "contact-sheet.jpg")
-    brief = _voice(
+    brief = voice(
         studio,
         job,
         settings,
@@ -387,7 +208,7 @@ def produce_step(studio: Studio, job: JobRef) -> None:
         state.settle_stage(
             session, project, "production", pricing.production_credits(checked.duration_seconds)
         )
-        _record_brief(studio, session, project, brief)
+        record_brief(studio, session, project, brief)
         state.complete(session, project)
 
     state.commit_step(studio, job, apply)
@@ -395,11 +216,11 @@ def produce_step(studio: Studio, job: JobRef) -> None:
 
 STEPS = {
     "plan": plan_step,
-    "references": references_step,
-    "keyframe": keyframe_step,
+    "references": storyboard.references_step,
+    "keyframe": storyboard.keyframe_step,
     "film": film_step,
     "produce": produce_step,
-    "repaint": repaint_step,
+    "repaint": storyboard.repaint_step,
 }
 STAGE_OF_STEP = {
     "plan": "planning",

@@ -18,7 +18,7 @@ from fvs.models import Asset, Project, Run
 from fvs.models.base import new_id
 from fvs.models.projects import TERMINAL
 from fvs.pipeline import repository as pipeline_repo
-from fvs.pipeline import state, steps
+from fvs.pipeline import state, storyboard
 from fvs.renders import repository
 from fvs.renders.schemas import RenderRequest, RenderStatus, ShotStatus
 from fvs.renders.settings import resolve_render
@@ -159,7 +159,7 @@ def approve_render(session: Session, *, account_id: str, project_id: str) -> Pro
             field="project_id",
         )
     shots = pipeline_repo.shots(session, project.id)
-    steps.start_filming(session, project, len(shots))
+    storyboard.start_filming(session, project, len(shots))
     return project
 
 
