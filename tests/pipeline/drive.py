@@ -4,29 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fvs.jobs import repository
-from fvs.jobs.executor import JobRef
+from fvs.jobs.executor import JobRef, lease_one
 from fvs.pipeline import steps
 from fvs.pipeline.context import Studio
 
 
 def run_next(studio: Studio) -> JobRef | None:
     """Lease and run the next ready job, exactly as a worker thread would."""
-
-    def lease(session):  # type: ignore[no-untyped-def]
-        job = repository.lease_next(session, owner="test-driver", lease=timedelta(seconds=60))
-        if job is None:
-            return None
-        return JobRef(
-            id=job.id,
-            project_id=job.project_id,
-            run_id=job.run_id,
-            step=job.step,
-            shot_index=job.shot_index,
-            attempts=job.attempts,
-        )
-
-    ref = studio.db.transact(lease)
+    ref = lease_one(studio.db, owner="test-driver", lease=timedelta(seconds=60))
     if ref is not None:
         steps.run_job(studio, ref)
     return ref

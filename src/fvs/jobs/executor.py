@@ -36,6 +36,27 @@ class JobRef:
     attempts: int
 
 
+def lease_one(
+    db: Database, *, owner: str, lease: timedelta, exclude_steps: tuple[str, ...] = ()
+) -> JobRef | None:
+    """Lease the next ready job in its own transaction, as a plain JobRef."""
+
+    def lease_next(session: Session) -> JobRef | None:
+        job = repository.lease_next(session, owner=owner, lease=lease, exclude_steps=exclude_steps)
+        if job is None:
+            return None
+        return JobRef(
+            id=job.id,
+            project_id=job.project_id,
+            run_id=job.run_id,
+            step=job.step,
+            shot_index=job.shot_index,
+            attempts=job.attempts,
+        )
+
+    return db.transact(lease_next)
+
+
 class ThreadExecutor:
     def __init__(
         self,
@@ -102,25 +123,8 @@ class ThreadExecutor:
         # Bound per-shot steps (painting, filming) so they cannot starve everything else.
         exclude = PER_SHOT_STEPS if busy_shots >= self.settings.shot_concurrency else ()
 
-        def lease(session: Session) -> JobRef | None:
-            job = repository.lease_next(
-                session,
-                owner=self.owner,
-                exclude_steps=exclude,
-                lease=timedelta(seconds=self.settings.job_lease_seconds),
-            )
-            if job is None:
-                return None
-            return JobRef(
-                id=job.id,
-                project_id=job.project_id,
-                run_id=job.run_id,
-                step=job.step,
-                shot_index=job.shot_index,
-                attempts=job.attempts,
-            )
-
-        ref = self.db.transact(lease)
+        lease = timedelta(seconds=self.settings.job_lease_seconds)
+        ref = lease_one(self.db, owner=self.owner, lease=lease, exclude_steps=exclude)
         if ref is not None:
             with self._lock:
                 self._running[ref.id] = ref

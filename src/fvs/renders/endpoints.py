@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +21,7 @@ from starlette.formparsers import MultiPartException
 from fvs.billing import service as billing
 from fvs.deps import AgentDep, BaseUrlDep, StudioDep
 from fvs.errors import UnsupportedMediaType, ValidationFailed
+from fvs.keys.service import Principal
 from fvs.models.projects import TERMINAL
 from fvs.pipeline.context import Studio
 from fvs.renders import idempotency, service
@@ -247,10 +249,25 @@ async def get_render(
 async def cancel_render(
     project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> dict[str, Any]:
-    await run_in_threadpool(
-        studio.db.transact,
+    return await _act_then_status(
+        studio,
+        principal,
+        project_id,
+        base_url,
         lambda s: service.cancel_render(s, account_id=principal.account_id, project_id=project_id),
     )
+
+
+async def _act_then_status(
+    studio: Studio,
+    principal: Principal,
+    project_id: str,
+    base_url: str,
+    action: Callable[[Session], object],
+) -> dict[str, Any]:
+    """Run one state-changing service call, wake the workers, answer with the status."""
+    await run_in_threadpool(studio.db.transact, action)
+    studio.wake()
     return await run_in_threadpool(_status_body, studio, principal.account_id, project_id, base_url)
 
 
@@ -258,23 +275,25 @@ async def cancel_render(
 async def approve_render(
     project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> dict[str, Any]:
-    await run_in_threadpool(
-        studio.db.transact,
+    return await _act_then_status(
+        studio,
+        principal,
+        project_id,
+        base_url,
         lambda s: service.approve_render(s, account_id=principal.account_id, project_id=project_id),
     )
-    studio.wake()
-    return await run_in_threadpool(_status_body, studio, principal.account_id, project_id, base_url)
 
 
 @router.post("/renders/{project_id}/shots/{shot_number}/regenerate")
 async def regenerate_keyframe(
     project_id: str, shot_number: int, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> dict[str, Any]:
-    await run_in_threadpool(
-        studio.db.transact,
+    return await _act_then_status(
+        studio,
+        principal,
+        project_id,
+        base_url,
         lambda s: service.regenerate_keyframe(
             s, account_id=principal.account_id, project_id=project_id, shot_number=shot_number
         ),
     )
-    studio.wake()
-    return await run_in_threadpool(_status_body, studio, principal.account_id, project_id, base_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,6 @@ BIBLE = ContinuityBible(
 )
 SHOT = ShotPlan(0, "The fox meets the owl.", "A fox and an owl in snow.", "", "push_in", 4,
                 subject_keys=("red-fox", "owl"))  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeVertex]:
-    with FakeVertex() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeVertex) -> FakeVertex:
-    server.reset()
-    return server
 
 
 def _decode(data: str) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,18 +21,6 @@ REQUEST = PlanRequest(
     target_seconds=16,
     allowed_durations=(4, 6, 8),
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeVertex]:
-    with FakeVertex() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeVertex) -> FakeVertex:
-    server.reset()
-    return server
 
 
 def _planner(fake: FakeVertex) -> GeminiPlanner:

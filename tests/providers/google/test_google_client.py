@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from google.genai import errors
@@ -18,18 +17,6 @@ from fvs.providers.google.client import (
     with_retries,
 )
 from tests.fakes.vertex import FakeVertex
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeVertex]:
-    with FakeVertex() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeVertex) -> FakeVertex:
-    server.reset()
-    return server
 
 
 def _api_error(code: int) -> errors.APIError:

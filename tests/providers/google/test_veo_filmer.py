@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,6 @@ from tests.fakes.vertex_media import png_bytes
 
 SHOT = ShotPlan(0, "A fox in snow.", "A fox in snow.", "The fox runs.", "push_in", 4)
 SPEC = ClipSpec(width=1280, height=720, fps=24, duration_seconds=4, seed=7, audio=True)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeVertex]:
-    with FakeVertex() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeVertex) -> FakeVertex:
-    server.reset()
-    return server
 
 
 @pytest.fixture
