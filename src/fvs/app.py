@@ -29,6 +29,7 @@ from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
 from fvs.storage.endpoints import router as media_router
 from fvs.storage.local import LocalStorage
+from fvs.web.endpoints import router as studio_pages_router
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_api_router)
     app.include_router(account_keys_router)
     app.include_router(account_pages_router)
+    app.include_router(studio_pages_router)
     app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
 
     @app.get("/", include_in_schema=False)

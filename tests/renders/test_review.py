@@ -24,6 +24,7 @@ def test_a_halted_storyboard_waits_then_films_once_approved(client, make_agent):
     agent = make_agent()
     status = halted(client, agent)
     assert status["status"] == "running" and status["is_running"] is False
+    assert status["progress"] == 0.2  # planning and storyboarding done, filming ahead
     assert status["run_id"] and status["clip_count"] == 0
     assert all(s["keyframe_url"] for s in status["shots"])
     approved = client.post(f"{status['status_url']}/approve", headers=agent.headers)

@@ -32,6 +32,7 @@ from fvs.pipeline.context import Studio
 from fvs.providers import registry
 from fvs.renders.settings import DEFAULTABLE, STAGE_BEHAVIOURS, STUDIO_DEFAULTS
 from fvs.renders.settings import ROLES as MODEL_ROLES
+from fvs.web.wallet import wallet_summary
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "web" / "templates")
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -231,7 +232,9 @@ def _settings_page(
     with studio.db.read() as session:
         account = accounts.get_account(session, caller.account.id)
         found = [describe_key(k) for k in keys.list_keys(session, account_id=account.id)]
+        wallet = wallet_summary(session, account.id)
     context = {
+        "wallet": wallet,
         "email": account.email,
         "csrf_token": caller.csrf_token,
         "keys": found,

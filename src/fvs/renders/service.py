@@ -256,9 +256,11 @@ def _progress(project: Project, shots: list[Any]) -> float:
     if project.status == "completed":
         return 1.0
     done = 0.0
+    # A storyboard awaiting review has planning and storyboarding behind it, filming ahead.
+    current = "filming" if project.current_stage == "halted_for_review" else project.current_stage
     for stage, weight in STAGE_WEIGHTS.items():
-        if stage == project.current_stage:
-            if shots and stage in ("storyboarding", "filming"):
+        if stage == current:
+            if shots and stage in ("storyboarding", "filming") and current == project.current_stage:
                 field = "keyframe_path" if stage == "storyboarding" else "clip_path"
                 done += weight * sum(1 for s in shots if getattr(s, field)) / len(shots)
             break

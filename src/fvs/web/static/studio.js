@@ -1,0 +1,108 @@
+/* Future Video Studio: small progressive enhancements; every page works without this file.
+ *
+ * 1. Forms with data-confirm ask before they submit (delegated, so swapped-in forms work too).
+ * 2. A project page whose render is still running re-fetches itself about once a second and
+ *    swaps in the new #live region. Parts whose data-version is unchanged are kept as they are,
+ *    so a clip that is playing keeps playing and a focused button keeps its focus.
+ */
+(function () {
+  "use strict";
+
+  var POLL_MS = 1000;
+  var RETRY_MS = 4000;
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  var live = document.getElementById("live");
+  if (!live || live.getAttribute("data-terminal") === "true") {
+    return;
+  }
+
+  function syncProgress(fresh) {
+    ["progress-label", "progress-percent"].forEach(function (id) {
+      var now = document.getElementById(id);
+      var next = fresh.getElementById(id);
+      if (now && next && now.textContent !== next.textContent) {
+        now.textContent = next.textContent;
+      }
+    });
+    var bar = document.getElementById("progress-bar");
+    var nextBar = fresh.getElementById("progress-bar");
+    if (bar && nextBar) {
+      bar.value = Number(nextBar.getAttribute("value"));
+      bar.textContent = nextBar.textContent;
+    }
+    var box = document.getElementById("progress");
+    var nextBox = fresh.getElementById("progress");
+    if (box && nextBox) {
+      box.className = nextBox.className;
+    }
+  }
+
+  function swapLive(freshLive) {
+    var active = document.activeElement;
+    freshLive.querySelectorAll("[data-version]").forEach(function (node) {
+      if (!freshLive.contains(node) || !node.id) {
+        return; // inside a part already kept whole
+      }
+      var old = document.getElementById(node.id);
+      if (old && live.contains(old) &&
+          old.getAttribute("data-version") === node.getAttribute("data-version")) {
+        node.replaceWith(old);
+      }
+    });
+    live.replaceChildren.apply(live, Array.prototype.slice.call(freshLive.childNodes));
+    live.setAttribute("data-status", freshLive.getAttribute("data-status") || "");
+    live.setAttribute("data-terminal", freshLive.getAttribute("data-terminal") || "false");
+    if (active && active !== document.activeElement && document.contains(active)) {
+      active.focus({ preventScroll: true });
+    }
+  }
+
+  function schedule(ms) {
+    window.setTimeout(poll, ms);
+  }
+
+  function poll() {
+    if (document.hidden) {
+      schedule(POLL_MS);
+      return;
+    }
+    fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.redirected) {
+          return null; // signed out meanwhile: stop; a reload shows the login page
+        }
+        if (!response.ok) {
+          throw new Error("status page answered " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (html === null) {
+          return;
+        }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var freshLive = fresh.getElementById("live");
+        if (!freshLive) {
+          throw new Error("no #live region in the page");
+        }
+        syncProgress(fresh);
+        swapLive(freshLive);
+        if (freshLive.getAttribute("data-terminal") !== "true") {
+          schedule(POLL_MS);
+        }
+      })
+      .catch(function () {
+        schedule(RETRY_MS);
+      });
+  }
+
+  schedule(POLL_MS);
+})();
