@@ -299,3 +299,14 @@ def test_a_tight_polling_loop_is_never_refused(client, make_agent, settings):
     url = submit(client, agent, SMALL_RENDER).json()["status_url"]
     codes = {client.get(url, headers=agent.headers).status_code for _ in range(150)}
     assert codes == {200}
+
+
+def test_request_json_sent_as_a_file_part_is_read_and_bounded(client, make_agent, settings):
+    agent = make_agent()
+    as_file = {"request_json": ("request.json", json.dumps(SMALL_RENDER), "application/json")}
+    response = client.post("/api/agent/renders", headers=agent.headers, files=as_file)
+    assert response.status_code == 202 and response.json()["name"] == "Small test render"
+    settings.max_request_json_bytes = 100
+    assert_error(
+        client.post("/api/agent/renders", headers=agent.headers, files=as_file), 422, "request_json"
+    )

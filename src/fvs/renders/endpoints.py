@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from fvs.billing import service as billing
+from fvs.config import Settings
 from fvs.deps import AgentDep, BaseUrlDep, StudioDep
 from fvs.errors import UnsupportedMediaType, ValidationFailed
 from fvs.keys.service import Principal
@@ -87,9 +88,7 @@ async def read_body(request: Request, studio: Studio) -> tuple[dict[str, Any], l
     uploads: list[Upload] = []
     for part, value in form.multi_items():
         if part == "request_json":  # a text field, or a file part from some clients
-            raw = (
-                value if isinstance(value, str) else (await value.read()).decode("utf-8", "replace")
-            )
+            raw = value if isinstance(value, str) else await _read_json_part(value, limits)
         elif isinstance(value, UploadFile):
             uploads.append(await _read_upload(part, value, limits.max_upload_bytes))
         else:
@@ -97,6 +96,13 @@ async def read_body(request: Request, studio: Studio) -> tuple[dict[str, Any], l
     if raw is None:
         raise ValidationFailed("request_json", "the multipart field request_json is missing")
     return _decode_json(raw.encode()), uploads
+
+
+async def _read_json_part(value: UploadFile, limits: Settings) -> str:
+    data = await value.read(limits.max_request_json_bytes + 1)
+    if len(data) > limits.max_request_json_bytes:
+        raise ValidationFailed("request_json", "the request JSON is too large")
+    return data.decode("utf-8", "replace")
 
 
 async def _read_upload(part: str, value: UploadFile, limit: int) -> Upload:
