@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import event, select, text
 
+from fvs.accounts import service as accounts
+from fvs.errors import ValidationFailed
 from fvs.keys import format as key_format
+from fvs.keys import service as keys
 from fvs.models import AgentKey
 
 
@@ -49,3 +53,16 @@ def test_the_key_is_never_stored_or_logged_in_clear(client, make_agent, caplog, 
         assert row.secret_hash == key_format.hash_key(agent.key, settings.resolved_secret)
         dump = " ".join(str(v) for v in session.execute(text("SELECT * FROM agent_keys")).one())
     assert agent.key not in dump and agent.key[len("fvs_") :] not in dump
+
+
+def test_nul_in_names_and_emails_is_a_422_not_a_crash(studio):
+    for bad in ("a\x00b@example.com", "line\nbreak@example.com"):
+        with pytest.raises(ValidationFailed) as refused:
+            studio.db.transact(lambda s, bad=bad: accounts.create_account(s, email=bad))
+        assert refused.value.field == "email"
+    account = studio.db.transact(lambda s: accounts.create_account(s, email="n@example.com").id)
+    with pytest.raises(ValidationFailed) as refused:
+        studio.db.transact(
+            lambda s: keys.issue_key(s, account_id=account, name="a\x00b", secret=b"s")
+        )
+    assert refused.value.field == "name"

@@ -310,3 +310,13 @@ def test_request_json_sent_as_a_file_part_is_read_and_bounded(client, make_agent
     assert_error(
         client.post("/api/agent/renders", headers=agent.headers, files=as_file), 422, "request_json"
     )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_nul_characters_are_refused_not_stored(client, make_agent):
+    agent = make_agent()
+    for field in ("screenplay", "name", "instructions"):
+        body = {**SMALL_RENDER, field: SMALL_RENDER.get(field, "x") + "\u0000"}
+        assert_error(
+            client.post("/api/agent/renders", headers=agent.headers, json=body), 422, field
+        )

@@ -33,7 +33,7 @@ class WrongCredentials(AppError):
 
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320:
+    if not EMAIL_RE.match(email) or len(email) > 320 or not email.isprintable():
         raise ValidationFailed("email", "not a valid email address")
     return email
 

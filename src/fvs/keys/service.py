@@ -39,8 +39,8 @@ def issue_key(
 ) -> IssuedKey:
     """Create a key for the account; the clear key is returned once and never stored."""
     name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("name", "a key name must have 1 to 100 characters")
+    if not name or len(name) > 100 or not name.isprintable():
+        raise ValidationFailed("name", "a key name must have 1 to 100 printable characters")
     if expires_at is not None and expires_at <= utcnow():
         raise ValidationFailed("expires_at", "the expiry must be in the future")
     clear = key_format.generate_key()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class RenderRequest(BaseModel):
@@ -30,6 +30,14 @@ class RenderRequest(BaseModel):
     tts_model: str | None = None
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     stage_behaviour: Literal["run_all", "halt_for_review"] | None = None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text, and no screenplay needs one.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class ShotStatus(BaseModel):
