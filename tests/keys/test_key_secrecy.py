@@ -66,3 +66,19 @@ def test_nul_in_names_and_emails_is_a_422_not_a_crash(studio):
             lambda s: keys.issue_key(s, account_id=account, name="a\x00b", secret=b"s")
         )
     assert refused.value.field == "name"
+
+
+def test_last_use_is_recorded_at_most_once_a_minute(client, make_agent):
+    agent = make_agent()
+
+    def last_used():
+        with client.app.state.studio.db.read() as session:
+            return session.scalars(select(AgentKey)).one().last_used_at
+
+    assert last_used() is None
+    client.get("/api/agent/wallet", headers=agent.headers)
+    first = last_used()
+    assert first is not None
+    for _ in range(3):
+        client.get("/api/agent/wallet", headers=agent.headers)
+    assert last_used() == first
