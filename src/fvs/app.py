@@ -52,6 +52,19 @@ def sweep(studio: Studio) -> None:
     studio.db.transact(idempotency.purge_expired)
 
 
+def start_executor(studio: Studio) -> ThreadExecutor:
+    """Worker threads that run this studio's pipeline steps (in the server or `fvs worker`)."""
+    executor = ThreadExecutor(
+        db=studio.db,
+        settings=studio.settings,
+        run_job=lambda job: steps.run_job(studio, job),
+        sweep=lambda: sweep(studio),
+    )
+    studio.wake = executor.wake
+    executor.start()
+    return executor
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -61,14 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.studio = studio
         executor = None
         if settings.executor == "threads":
-            executor = ThreadExecutor(
-                db=studio.db,
-                settings=settings,
-                run_job=lambda job: steps.run_job(studio, job),
-                sweep=lambda: sweep(studio),
-            )
-            studio.wake = executor.wake
-            executor.start()
+            executor = start_executor(studio)
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import threading
 import time
@@ -18,7 +19,7 @@ from rich.console import Console
 
 from fvs import client
 from fvs.accounts import service as accounts
-from fvs.app import build_studio, create_app
+from fvs.app import build_studio, create_app, start_executor
 from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.errors import AppError
@@ -59,6 +60,20 @@ def _run(fn: Any) -> Any:
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API and the worker threads."""
     uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run pipeline steps without the API (pair with `FVS_EXECUTOR=none fvs serve`)."""
+    studio = _studio()
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    executor = start_executor(studio)
+    console.print(f"worker {executor.owner}: {studio.settings.worker_threads} threads")
+    stopping.wait()
+    executor.stop()
+    studio.db.dispose()
 
 
 @accounts_app.command("create")

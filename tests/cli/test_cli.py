@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
+import requests
 
 from fvs.keys.format import is_well_formed
 from tests.live_server import LiveServer, fvs
@@ -90,4 +92,37 @@ def test_render_command_downloads_the_film(env, tmp_path):
         )
         assert refused.returncode == 1 and "401" in refused.stderr
     finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_a_separate_worker_process_renders_what_an_api_only_server_accepts(tmp_path):
+    server = LiveServer(tmp_path / "data", FVS_EXECUTOR="none").start()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "fvs", "worker"],
+        env=server.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        fvs(server.env, "accounts", "create", "w@example.com", "--credits", "100")
+        key = fvs(server.env, "keys", "create", "w@example.com").splitlines()[-1]
+        body = {
+            "screenplay": "A kite rises over a beach.",
+            "shot_count": 1,
+            "scene_target_duration_seconds": 4,
+            "video_model": "local-animatic",
+            "wait_for_completion_seconds": 120,
+        }
+        response = requests.post(
+            f"{server.base_url}/api/agent/renders",
+            json=body,
+            headers={"X-FVS-Agent-Key": key},
+            timeout=180,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "completed"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
         server.stop()
