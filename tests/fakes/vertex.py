@@ -2,7 +2,8 @@
 
 Serves, under /v1beta1/ and both path shapes (`projects/{p}/locations/{l}/` or none,
 as express mode sends), `publishers/google/models/{model}:{method}` for:
-generateContent (plan JSON, PNG images, PCM speech), predictLongRunning (Veo start)
+generateContent (plan JSON, PNG images, PCM speech), predict (Imagen), predictLongRunning
+(Veo start)
 and fetchPredictOperation (Veo poll, with an MP4 encoded by our own ClipEncoder).
 Tests script failures and record every request the SDK sent.
 """
@@ -209,6 +210,7 @@ class FakeVertex:
             "generateContent": self._generate_content,
             "predictLongRunning": self._start_video,
             "fetchPredictOperation": self._fetch_operation,
+            "predict": self._predict_images,
         }.get(method)
         if handler is None:
             return _error(404, f"the fake does not serve {method}")
@@ -245,6 +247,20 @@ class FakeVertex:
         width, height = self.image_size_override or size or (1024, 1024)
         blob = {"mimeType": "image/png", "data": _b64(png_bytes(width, height))}
         return JSONResponse(_answer([{"text": "Here is the image."}, {"inlineData": blob}]))
+
+    def _predict_images(self, model: str, body: dict[str, Any], match: Any) -> Response:
+        """Imagen's :predict: one PNG per requested sample, or a filtered prediction."""
+        parameters = body.get("parameters", {})
+        with self._lock:
+            blocked = self._blocked_images > 0
+            self._blocked_images -= blocked
+        if blocked:
+            return JSONResponse({"predictions": [{"raiFilteredReason": "blocked by the fake"}]})
+        label = parameters.get("sampleImageSize", "1K")
+        aspect = parameters.get("aspectRatio", "1:1")
+        width, height = registry.IMAGE_SIZES.get((label, aspect), (1024, 1024))
+        image = {"bytesBase64Encoded": _b64(png_bytes(width, height)), "mimeType": "image/png"}
+        return JSONResponse({"predictions": [image] * int(parameters.get("sampleCount", 1))})
 
     def _plan(self, prompt: str) -> Response:
         numbers = dict(re.findall(r"\b([A-Z_]+)=([\d.,]+)", prompt))

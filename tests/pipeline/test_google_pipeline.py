@@ -218,3 +218,14 @@ def test_the_reference_payload_price_on_google(google_settings, make_agent):
         "production": 3,
     }
     assert quote["credits_estimated"] == 468
+
+
+@pytest.mark.slow
+def test_imagen_paints_the_storyboard_through_predict(google_settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    with TestClient(create_app(google_settings)) as client:
+        job = submit(client, agent, {**SHORT, "image_model": "imagen-4.0-generate-001"})
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+    assert status["status"] == "completed", status["last_error"]
+    assert status["stage_providers"]["storyboarding"]["runs_on"] == "imagen-4.0-generate-001"
+    assert len(fake.recorded("predict")) == 1 + 2  # the subject's reference, two keyframes

@@ -19,6 +19,8 @@ def test_models_lists_the_registry_with_where_each_runs(client, make_agent):
     fast30 = models["veo-3.0-fast-generate-001"]["capabilities"]
     assert fast30["durations"] == [8] and fast30["image_to_video"] is False
     assert models["local-animatic"]["standin"] is False
+    imagen = models["imagen-4.0-generate-001"]
+    assert imagen["lifecycle"] == "deprecated" and imagen["deprecated_on"] == "2027-01-01"
     assert client.get("/api/agent/models").status_code == 401
 
 

@@ -189,6 +189,16 @@ MODELS: tuple[ModelInfo, ...] = (
         credits_per_image={"1K": 14, "2K": 14, "4K": 24},
     ),
     ModelInfo(
+        id="imagen-4.0-generate-001",
+        provider="google",
+        role="image",
+        title="Imagen 4 (no reference images: subjects kept by description)",
+        # google-genai deprecates generate_images; removal not before this date.
+        lifecycle="deprecated",
+        deprecated_on=date(2027, 1, 1),
+        credits_per_image={"1K": 4, "2K": 6},
+    ),
+    ModelInfo(
         id="gemini-2.5-flash-preview-tts",
         provider="google",
         role="tts",

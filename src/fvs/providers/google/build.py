@@ -7,6 +7,7 @@ from typing import Any
 from fvs.config import Settings
 from fvs.providers.google.client import GoogleConfig, ModelGate, make_client
 from fvs.providers.google.filmer import VeoFilmer
+from fvs.providers.google.imagen import ImagenPainter
 from fvs.providers.google.narrator import GeminiNarrator
 from fvs.providers.google.painter import GeminiPainter
 from fvs.providers.google.planner import GeminiPlanner
@@ -36,4 +37,5 @@ class GoogleProviders:
 
     def for_model(self, model: ModelInfo) -> Any:
         """The provider object for a Google model id, sharing this studio's client and gate."""
-        return ROLES[model.role](model.id, self.client, gate=self.gate)
+        builder = ImagenPainter if model.id.startswith("imagen-") else ROLES[model.role]
+        return builder(model.id, self.client, gate=self.gate)
