@@ -26,7 +26,7 @@ def keyframe(tmp_path: Path) -> Path:
 
 
 def _filmer(fake: FakeVertex, model_id: str = "veo-3.1-fast-generate-001") -> VeoFilmer:
-    return VeoFilmer(model_id, make_client(fake.config()), ModelGate(), sleep=lambda s: None)
+    return VeoFilmer(model_id, make_client(fake.config()), gate=ModelGate(), sleep=lambda s: None)
 
 
 def _start(

@@ -136,3 +136,24 @@ def call_model(
 ) -> T:
     """Call a model through its gate, retrying transient errors; the backoff holds no slot."""
     return with_retries(lambda: gate.call(model_id, fn), sleep=sleep)
+
+
+class GoogleModel:
+    """What every Google provider holds: its model id, the shared client, a gate, retries."""
+
+    def __init__(
+        self,
+        model_id: str,
+        client: genai.Client,
+        *,
+        gate: ModelGate = SHARED_GATE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.model_id = model_id
+        self.client = client
+        self.gate = gate
+        self.sleep = sleep
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """One model call under this model's gate, retried on 429 and 5xx."""
+        return call_model(self.model_id, fn, gate=self.gate, sleep=self.sleep)

@@ -8,17 +8,17 @@ that explicitly rather than letting it pass as success.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from google import genai
 from google.genai import types
 
 from fvs.providers import registry
 from fvs.providers.base import ClipSpec, ShotPlan, VideoJob, VideoPoll
-from fvs.providers.google.client import GoogleProviderError, ModelGate, call_model
+from fvs.providers.google.client import (
+    GoogleModel,
+    GoogleProviderError,
+)
 
 DOWNLOAD_TIMEOUT_S = 120.0
 REFERENCE_SECONDS = 8  # Veo films reference-image-to-video at 8 s only
@@ -37,22 +37,12 @@ def _png(path: Path) -> types.Image:
     return types.Image(image_bytes=path.read_bytes(), mime_type="image/png")
 
 
-class VeoFilmer:
+class VeoFilmer(GoogleModel):
     """Films shots with a Veo model through long-running operations."""
 
-    def __init__(
-        self,
-        model_id: str,
-        client: genai.Client,
-        gate: ModelGate,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.model_id = model_id
-        self.client = client
-        self.gate = gate
-        self.sleep = sleep
-        self.info = registry.find(model_id)
+    @property
+    def info(self) -> registry.ModelInfo | None:
+        return registry.find(self.model_id)
 
     def start(
         self,
@@ -68,13 +58,10 @@ class VeoFilmer:
         source, config = self.request(
             keyframe, spec, prompt=prompt, negative_prompt=negative_prompt, references=references
         )
-        operation = call_model(
-            self.model_id,
+        operation = self.call(
             lambda: self.client.models.generate_videos(
                 model=self.model_id, source=source, config=config
             ),
-            gate=self.gate,
-            sleep=self.sleep,
         )
         if not operation.name:
             raise GoogleProviderError(f"{self.model_id} started no operation for shot {shot.index}")
@@ -123,11 +110,8 @@ class VeoFilmer:
         # operations.get takes an operation object; a stored name is enough to rebuild one.
         # `name` lives on the SDK's Operation mixin, which mypy does not see as a field.
         pending = types.GenerateVideosOperation(name=job.operation_name)  # type: ignore[call-arg]
-        operation = call_model(
-            self.model_id,
+        operation = self.call(
             lambda: self.client.operations.get(pending),
-            gate=self.gate,
-            sleep=self.sleep,
         )
         if not operation.done:
             return VideoPoll(done=False)

@@ -7,15 +7,12 @@ image model where consistency matters most.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from google import genai
 from google.genai import types
 
 from fvs.providers.base import ContinuityBible, ImageSize, ShotPlan, Subject
-from fvs.providers.google.client import SHARED_GATE, ModelGate, call_model
+from fvs.providers.google.client import GoogleModel
 from fvs.providers.google.painter import (
     NoImageReturned,
     image_config_for,
@@ -25,21 +22,8 @@ from fvs.providers.google.painter import (
 )
 
 
-class ImagenPainter:
+class ImagenPainter(GoogleModel):
     """Paints references and keyframes with an Imagen model."""
-
-    def __init__(
-        self,
-        model_id: str,
-        client: genai.Client,
-        *,
-        gate: ModelGate = SHARED_GATE,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.model_id = model_id
-        self.client = client
-        self.gate = gate
-        self.sleep = sleep
 
     def paint_reference(
         self, subject: Subject, bible: ContinuityBible, size: ImageSize, out_path: Path
@@ -70,13 +54,10 @@ class ImagenPainter:
             image_size="2K" if label != "1K" else "1K",
             include_rai_reason=True,
         )
-        response = call_model(
-            self.model_id,
+        response = self.call(
             lambda: self.client.models.generate_images(
                 model=self.model_id, prompt=prompt, config=config
             ),
-            gate=self.gate,
-            sleep=self.sleep,
         )
         for generated in response.generated_images or []:
             if generated.image and generated.image.image_bytes:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import wave
-from collections.abc import Callable
 from pathlib import Path
 
-from google import genai
 from google.genai import types
 
-from fvs.providers.google.client import SHARED_GATE, GoogleProviderError, ModelGate, call_model
+from fvs.providers.google.client import (
+    GoogleModel,
+    GoogleProviderError,
+)
 
 DEFAULT_VOICE = "Kore"
 DEFAULT_RATE = 24_000
@@ -42,23 +42,10 @@ def write_wav(pcm: bytes, rate: int, out_path: Path) -> Path:
     return out_path
 
 
-class GeminiNarrator:
+class GeminiNarrator(GoogleModel):
     """Speaks voice briefs with a Gemini TTS model."""
 
-    def __init__(
-        self,
-        model_id: str,
-        client: genai.Client,
-        *,
-        voice: str = DEFAULT_VOICE,
-        gate: ModelGate = SHARED_GATE,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.model_id = model_id
-        self.client = client
-        self.voice = voice
-        self.gate = gate
-        self.sleep = sleep
+    voice = DEFAULT_VOICE
 
     def available(self) -> bool:
         """Always true: the model is remote, and configuration was checked when it was built."""
@@ -72,13 +59,10 @@ class GeminiNarrator:
         config = types.GenerateContentConfig(
             response_modalities=["AUDIO"], speech_config=types.SpeechConfig(voice_config=voice)
         )
-        response = call_model(
-            self.model_id,
+        response = self.call(
             lambda: self.client.models.generate_content(
                 model=self.model_id, contents=text, config=config
             ),
-            gate=self.gate,
-            sleep=self.sleep,
         )
         pcm, rate = self._pcm(response)
         return write_wav(pcm, rate, out_path)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import io
 import mimetypes
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from google import genai
 from google.genai import types
 from PIL import Image, ImageOps
 
 from fvs.providers.base import ContinuityBible, ImageSize, ShotPlan, Subject
-from fvs.providers.google.client import SHARED_GATE, GoogleProviderError, ModelGate, call_model
+from fvs.providers.google.client import (
+    GoogleModel,
+    GoogleProviderError,
+)
 from fvs.providers.registry import IMAGE_SIZES
 
 # 2.5 Flash Image has one output size per aspect ratio and no imageSize parameter.
@@ -87,21 +87,8 @@ def save_png(data: bytes, size: ImageSize, out_path: Path) -> Path:
     return out_path
 
 
-class GeminiPainter:
+class GeminiPainter(GoogleModel):
     """Paints references and keyframes with a Gemini image model."""
-
-    def __init__(
-        self,
-        model_id: str,
-        client: genai.Client,
-        *,
-        gate: ModelGate = SHARED_GATE,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.model_id = model_id
-        self.client = client
-        self.gate = gate
-        self.sleep = sleep
 
     def paint_reference(
         self, subject: Subject, bible: ContinuityBible, size: ImageSize, out_path: Path
@@ -139,13 +126,10 @@ class GeminiPainter:
     def _generate(self, parts: list[types.Part], size: ImageSize) -> bytes:
         config = self._config(size)
         contents = types.Content(role="user", parts=parts)
-        response = call_model(
-            self.model_id,
+        response = self.call(
             lambda: self.client.models.generate_content(
                 model=self.model_id, contents=contents, config=config
             ),
-            gate=self.gate,
-            sleep=self.sleep,
         )
         return first_image(response, self.model_id)
 

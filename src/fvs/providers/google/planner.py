@@ -13,17 +13,17 @@ import hashlib
 import logging
 import mimetypes
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from google import genai
 from google.genai import types
 from pydantic import BaseModel, ValidationError, field_validator
 
 from fvs.providers.base import CAMERA_MOVES, ContinuityBible, Plan, PlanRequest, ShotPlan, Subject
-from fvs.providers.google.client import SHARED_GATE, GoogleProviderError, ModelGate, call_model
+from fvs.providers.google.client import (
+    GoogleModel,
+    GoogleProviderError,
+)
 from fvs.providers.local.durations import closest_total, plan_durations
 
 log = logging.getLogger(__name__)
@@ -192,21 +192,8 @@ def to_plan(parsed: PlanSchema, request: PlanRequest) -> Plan:
     return Plan(shots=tuple(shots), bible=bible)
 
 
-class GeminiPlanner:
+class GeminiPlanner(GoogleModel):
     """Plans shots with a Gemini text model, within the video model's durations."""
-
-    def __init__(
-        self,
-        model_id: str,
-        client: genai.Client,
-        *,
-        gate: ModelGate = SHARED_GATE,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.model_id = model_id
-        self.client = client
-        self.gate = gate
-        self.sleep = sleep
 
     def plan(self, request: PlanRequest) -> Plan:
         """Shot list and continuity bible for the request, or PlanningFailed."""
@@ -220,13 +207,10 @@ class GeminiPlanner:
         )
         problems = []
         for _ in range(ATTEMPTS):
-            response = call_model(
-                self.model_id,
+            response = self.call(
                 lambda: self.client.models.generate_content(
                     model=self.model_id, contents=contents, config=config
                 ),
-                gate=self.gate,
-                sleep=self.sleep,
             )
             try:
                 return to_plan(self._parse(response, request.shot_count), request)
