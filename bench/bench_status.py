@@ -48,10 +48,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", status_min_interval_ms=0)
         key = _agent_key(settings)
-        with serve_in_thread(settings) as base, httpx.Client(
-                base_url=base, headers={"X-FVS-Agent-Key": key}, timeout=60) as client:
-            job = client.post("/api/agent/renders",
-                              files={"request_json": (None, json.dumps(payload))}).json()
+        with (
+            serve_in_thread(settings) as base,
+            httpx.Client(base_url=base, headers={"X-FVS-Agent-Key": key}, timeout=60) as client,
+        ):
+            job = client.post(
+                "/api/agent/renders", files={"request_json": (None, json.dumps(payload))}
+            ).json()
             assert job["status"] == "completed", job
             latencies(client, job["status_url"], 100)  # warm up
             status = latencies(client, job["status_url"], count)
