@@ -126,7 +126,8 @@ def test_unknown_email_costs_the_same_argon2_verify_as_a_wrong_password(client):
 
     median_seconds(email)  # warm up both paths once
     wrong, unknown = median_seconds(email), median_seconds("ghost@example.com")
-    assert 0.5 < wrong / unknown < 2, (wrong, unknown)
+    # Without the dummy verify an unknown email answers ~30x faster; 4x leaves room for noise.
+    assert 0.25 < wrong / unknown < 4, (wrong, unknown)
 
 
 def test_json_sign_in_and_out(client):
