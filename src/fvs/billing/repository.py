@@ -130,16 +130,3 @@ def history(
         )
     order = (Transfer.created_at.desc(), Transfer.id.desc())
     return list(session.scalars(stmt.order_by(*order).limit(limit)))
-
-
-def net_by_ledger_account(session: Session) -> dict[str, int]:
-    """credits - debits of every ledger account, counting posted transfers only."""
-    posted = Transfer.kind.in_(("single", "post"))
-    out: dict[str, int] = {}
-    for column, sign in ((Transfer.credit_account_id, 1), (Transfer.debit_account_id, -1)):
-        rows = session.execute(
-            select(column, func.sum(Transfer.amount)).where(posted).group_by(column)
-        )
-        for ledger_id, amount in rows:
-            out[ledger_id] = out.get(ledger_id, 0) + sign * int(amount)
-    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -76,17 +76,6 @@ def cancel_open(session: Session, *, project_id: str) -> int:
         .values(status="cancelled", updated_at=utcnow())
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def count_by_status(session: Session, project_id: str) -> dict[str, int]:
-    rows = session.execute(
-        select(Job.status, func.count()).where(Job.project_id == project_id).group_by(Job.status)
-    )
-    return {status: int(n) for status, n in rows}
-
-
-def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(Job.run_after)).where(Job.status == "queued"))
 
 
 def open_steps(

@@ -7,7 +7,7 @@ results can be stored as JSON and resumed after a restart.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -101,15 +101,6 @@ class ClipSpec:
     duration_seconds: int
     seed: int = 0
     audio: bool = True  # ambience when True, silence otherwise (a track is always present)
-
-
-@dataclass
-class ProviderNote:
-    """A non-fatal remark a provider wants shown in the render status."""
-
-    stage: str
-    message: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Planner(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,9 +31,6 @@ class LocalStorage:
     def relative(self, full: Path) -> str:
         return full.resolve().relative_to(self.root).as_posix()
 
-    def exists(self, relative: str | None) -> bool:
-        return bool(relative) and self.path(relative or "").is_file()
-
     def write_bytes(self, relative: str, data: bytes) -> Path:
         """Write atomically: a reader never sees half a file."""
         return self.write_file(self.path(relative), data)
@@ -46,14 +42,5 @@ class LocalStorage:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, target)
-        return target
-
-    def copy_in(self, relative: str, source: Path) -> Path:
-        target = self.path(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        os.close(fd)
-        shutil.copyfile(source, tmp)
         os.replace(tmp, target)
         return target
