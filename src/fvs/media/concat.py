@@ -24,7 +24,11 @@ JOIN_TIMEOUT_S = 1800.0
 class JoinResult:
     path: Path
     stream_copied: bool
-    duration_seconds: float
+    media: MediaProbe  # the joined file, probed once for every caller
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.media.duration_seconds
 
 
 def stream_signature(info: MediaProbe) -> tuple[object, ...]:
@@ -111,4 +115,4 @@ def join_clips(clips: list[Path], out_path: Path) -> JoinResult:
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return JoinResult(out_path, copy, probe(out_path).duration_seconds)
+    return JoinResult(out_path, copy, probe(out_path))

@@ -17,7 +17,6 @@ from fvs.billing import pricing
 from fvs.jobs.executor import JobRef
 from fvs.media.concat import join_clips
 from fvs.media.contact_sheet import make_contact_sheet
-from fvs.media.probe import probe
 from fvs.models import Asset, Project, Shot
 from fvs.pipeline import remote_film, repository, state, storyboard
 from fvs.pipeline.common import record_brief, record_provider, runs_on, voice
@@ -156,7 +155,7 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     clips = [folder / "clips" / f"shot-{s.index + 1:02d}.mp4" for s in plan.shots]
     final = folder / "final.mp4"
     joined = join_clips(clips, final)
-    checked = probe(final)
+    checked = joined.media
     planned = plan.total_seconds
     if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
         raise StepFailed(
