@@ -7,6 +7,7 @@ a missing session on a page redirects to /login (see PageRoute).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,15 +71,7 @@ def signup_page(request: Request, signed_in: MaybeSignedIn) -> Response:
 def signup(
     request: Request, studio: StudioDep, email: FormText = "", password: FormText = ""
 ) -> Response:
-    try:
-        started = studio.db.transact(
-            lambda session: accounts.sign_up(
-                session, email=email, password=password, secret=studio.settings.resolved_secret
-            )
-        )
-    except AppError as exc:
-        return _auth_page(request, "signup", email=email, error=exc.message, status=_status(exc))
-    return _into_settings(request, started.token)
+    return _start_session(request, studio, "signup", accounts.sign_up, email, password)
 
 
 @router.get("/login")
@@ -92,14 +85,26 @@ def login_page(request: Request, signed_in: MaybeSignedIn) -> Response:
 def login(
     request: Request, studio: StudioDep, email: FormText = "", password: FormText = ""
 ) -> Response:
+    return _start_session(request, studio, "login", accounts.sign_in, email, password)
+
+
+def _start_session(
+    request: Request,
+    studio: Studio,
+    form: str,
+    begin: Callable[..., sessions.StartedSession],
+    email: str,
+    password: str,
+) -> Response:
+    """Sign up or sign in; on success into /settings, else the form again with the reason."""
     try:
         started = studio.db.transact(
-            lambda session: accounts.sign_in(
+            lambda session: begin(
                 session, email=email, password=password, secret=studio.settings.resolved_secret
             )
         )
     except AppError as exc:
-        return _auth_page(request, "login", email=email, error=exc.message, status=_status(exc))
+        return _auth_page(request, form, email=email, error=exc.message, status=_status(exc))
     return _into_settings(request, started.token)
 
 
