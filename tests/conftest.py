@@ -20,7 +20,7 @@ from fvs.app import build_studio, create_app
 from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.keys import service as keys
-from fvs.pipeline.context import Studio
+from fvs.studio import Studio
 from tests.ledger_invariants import assert_ledger_consistent
 
 PG_ADMIN_URL = os.environ.get(

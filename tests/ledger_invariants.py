@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from fvs.billing import repository as ledger
 from fvs.models import LedgerAccount, Transfer
-from fvs.pipeline.context import Studio
+from fvs.studio import Studio
 
 
 def assert_ledger_consistent(studio: Studio) -> None:

@@ -13,8 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from fvs import migrate
-from fvs.accounts.api import router as account_api_router
-from fvs.accounts.endpoints import router as account_pages_router
+from fvs.accounts.endpoints import router as account_api_router
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
@@ -22,13 +21,14 @@ from fvs.errors import AppError
 from fvs.jobs.executor import ThreadExecutor
 from fvs.keys.endpoints import router as account_keys_router
 from fvs.pipeline import state, steps
-from fvs.pipeline.context import Studio
 from fvs.providers.endpoints import router as models_router
 from fvs.providers.factory import Providers
 from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
 from fvs.storage.endpoints import router as media_router
 from fvs.storage.local import LocalStorage
+from fvs.studio import Studio
+from fvs.web.account_pages import router as account_pages_router
 from fvs.web.endpoints import router as studio_pages_router
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def start_executor(studio: Studio) -> ThreadExecutor:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
     settings = settings or Settings()
 
     @asynccontextmanager

@@ -24,7 +24,7 @@ from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.errors import AppError
 from fvs.keys import service as keys
-from fvs.pipeline.context import Studio
+from fvs.studio import Studio
 
 app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completion=False)
 accounts_app = typer.Typer(help="People who own keys and wallets.", no_args_is_help=True)
@@ -36,7 +36,7 @@ app.add_typer(credits_app, name="credits")
 console = Console()
 err = Console(stderr=True)
 
-DEMO_EMAIL = "demo@studio.local"
+DEMO_EMAIL = "demo@studio.example"
 DEMO_TOP_UP = 10_000
 
 
@@ -123,7 +123,7 @@ def keys_list(email: str) -> None:
         return [
             f"{k.id}\t{k.name}\t{k.prefix}…\t{k.created_at:%Y-%m-%d %H:%M}\t"
             f"{k.last_used_at.isoformat() if k.last_used_at else 'never'}\t"
-            f"{'revoked' if k.revoked_at else 'active'}"
+            f"{keys.key_state(k)}"
             for k in keys.list_keys(session, account_id=account.id)
         ]
 

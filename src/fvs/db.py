@@ -81,8 +81,8 @@ class Database:
                 with self.session() as session:
                     return fn(session)
             except OperationalError as exc:
-                if not _is_retryable(exc) or attempt == attempts - 1:
-                    if _is_retryable(exc):
+                if not is_retryable(exc) or attempt == attempts - 1:
+                    if is_retryable(exc):
                         raise ServiceBusy("the database is busy; retry shortly") from exc
                     raise
                 time.sleep(0.05 * (2**attempt))
@@ -92,7 +92,7 @@ class Database:
         self.engine.dispose()
 
 
-def _is_retryable(exc: OperationalError) -> bool:
+def is_retryable(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     code = getattr(exc.orig, "sqlstate", None)
     return code in {"40001", "40P01"} or "database is locked" in text or "deadlock" in text

@@ -1,17 +1,29 @@
-"""FastAPI dependency shortcuts shared by every router."""
+"""FastAPI dependency shortcuts every router shares: the studio, database sessions, our origin.
+
+Handlers declared with `def` run in a worker thread, so they take a session
+straight from these and never hand-write run_in_threadpool or transact():
+
+    @router.get("/things")
+    def things(session: ReadSession) -> ...: ...
+
+A WriteSession commits when the handler returns and rolls back when it raises,
+before the response is sent, so a client never sees an answer that was not saved.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from fvs.keys import service as keys
-from fvs.keys.service import Principal
-from fvs.pipeline.context import Studio
+from fvs.db import is_retryable
+from fvs.errors import ServiceBusy
+from fvs.studio import Studio
 
-KEY_HEADER = "X-FVS-Agent-Key"
+T = TypeVar("T")
 
 
 def get_studio(request: Request) -> Studio:
@@ -22,21 +34,34 @@ def get_studio(request: Request) -> Studio:
 StudioDep = Annotated[Studio, Depends(get_studio)]
 
 
-def _verify(studio: Studio, clear: str | None) -> Principal:
-    secret = studio.settings.resolved_secret
+def read_session(studio: StudioDep) -> Iterator[Session]:
+    """A read-only transaction for one request."""
     with studio.db.read() as session:
-        principal = keys.verify_key(session, clear=clear, secret=secret)
-    if principal.last_used_stale:
-        studio.db.transact(lambda s: keys.touch_last_used(s, key_id=principal.key_id))
-    return principal
+        yield session
 
 
-async def agent_principal(request: Request, studio: StudioDep) -> Principal:
-    """The account behind the X-FVS-Agent-Key header, or 401."""
-    return await run_in_threadpool(_verify, studio, request.headers.get(KEY_HEADER))
+def write_session(studio: StudioDep) -> Iterator[Session]:
+    """A write transaction for one request: committed after the handler, before the response."""
+    try:
+        with studio.db.session() as session:
+            yield session
+    except OperationalError as exc:
+        if is_retryable(exc):
+            raise ServiceBusy("the database is busy; retry shortly") from exc
+        raise
 
 
-AgentDep = Annotated[Principal, Depends(agent_principal)]
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
+
+
+def attempt(session: Session, change: Callable[[], T]) -> T:
+    """Run one change in a savepoint: refused (it raises), it leaves nothing for the commit.
+
+    For pages that answer a refusal with the form again instead of an error response.
+    """
+    with session.begin_nested():
+        return change()
 
 
 def public_base_url(request: Request, studio: StudioDep) -> str:

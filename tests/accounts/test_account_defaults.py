@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from fvs.billing import service as billing
-from fvs.renders.settings import STUDIO_DEFAULTS
+from fvs.options.defaults import STUDIO_DEFAULTS
 from tests.accounts.web_helpers import api_csrf, form_token, sign_up
 
 

@@ -7,11 +7,19 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import requests
+from sqlalchemy import update
+from typer.testing import CliRunner
 
+from fvs import cli
+from fvs.app import build_studio
+from fvs.config import Settings
 from fvs.keys.format import is_well_formed
+from fvs.models import AgentKey
+from fvs.models.base import utcnow
 from tests.live_server import LiveServer, fvs
 
 
@@ -126,3 +134,25 @@ def test_a_separate_worker_process_renders_what_an_api_only_server_accepts(tmp_p
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
         server.stop()
+
+
+def test_keys_list_shows_an_expired_key_as_expired(tmp_path, monkeypatch):
+    """The CLI uses the keys service's one definition of state, expiry included."""
+    monkeypatch.setenv("FVS_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["accounts", "create", "exp@example.com"]).exit_code == 0
+    assert runner.invoke(cli.app, ["keys", "create", "exp@example.com"]).exit_code == 0
+    assert (
+        runner.invoke(cli.app, ["keys", "list", "exp@example.com"])
+        .output.rstrip()
+        .endswith("\tactive")
+    )
+    studio = build_studio(Settings())
+    try:
+        # Time passes: the key's expiry is now behind us.
+        past = utcnow() - timedelta(minutes=1)
+        studio.db.transact(lambda s: s.execute(update(AgentKey).values(expires_at=past)))
+    finally:
+        studio.db.dispose()
+    listing = runner.invoke(cli.app, ["keys", "list", "exp@example.com"]).output
+    assert listing.rstrip().endswith("\texpired"), listing

@@ -28,8 +28,8 @@ from starlette.routing import Route
 
 from fvs.providers import registry
 from fvs.providers.base import CAMERA_MOVES
+from fvs.providers.durations import plan_durations
 from fvs.providers.google.client import GoogleConfig
-from fvs.providers.local.durations import plan_durations
 from tests.fakes.vertex_media import TTS_RATE, clip_bytes, pcm_bytes, png_bytes
 
 PATH = re.compile(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fvs.jobs.executor import JobRef, lease_one
+from fvs.jobs.service import JobRef, lease_one
 from fvs.pipeline import steps
-from fvs.pipeline.context import Studio
+from fvs.studio import Studio
 
 
 def run_next(studio: Studio) -> JobRef | None:

@@ -8,7 +8,7 @@ from fvs.accounts import service as accounts
 from fvs.billing import repository as ledger
 from fvs.billing import service as billing
 from fvs.renders import service as renders
-from fvs.renders.endpoints import parse_render_request
+from fvs.renders.schemas import parse_render_request
 from tests.conftest import SMALL_RENDER
 from tests.pipeline.drive import run_next, run_until
 
@@ -51,6 +51,7 @@ def test_a_broken_keyframe_fails_filming_with_stage_and_shot(studio):
         assert project.active_run_id is None
         assert ledger.open_holds(session, project_id=project_id) == []
         wallet = billing.wallet_balance(session, account_id=account_id)
-        assert 500 - wallet.available == project.credits_settled
-        assert project.credits_settled < project.credits_reserved
+        settled = billing.project_settled(session, project_id=project_id)
+        assert 500 - wallet.available == settled
+        assert settled < project.credits_reserved
     assert run_next(studio) is None

@@ -1,318 +1,88 @@
-"""The account pages: sign up, log in, log out, and settings (keys, password, defaults).
-
-Plain HTML forms, no client framework. Every post carries a hidden csrf_token;
-a missing session on a page redirects to /login (see PageRoute).
-"""
+"""The signed-in account as JSON: its session (sign in and out) and its render defaults."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse, Response
 
+from fvs.accounts import cookies, sessions
 from fvs.accounts import service as accounts
-from fvs.accounts import sessions
-from fvs.accounts.dependencies import (
-    FormWriter,
-    MaybeSignedIn,
-    PageRoute,
-    PageSession,
-    PreLoginForm,
-    SignedIn,
-)
-from fvs.deps import StudioDep
-from fvs.errors import AppError, ValidationFailed
-from fvs.keys import service as keys
-from fvs.keys.endpoints import describe_key, expiry_from
-from fvs.pipeline.context import Studio
-from fvs.providers import registry
-from fvs.renders.settings import DEFAULTABLE, STAGE_BEHAVIOURS, STUDIO_DEFAULTS
-from fvs.renders.settings import ROLES as MODEL_ROLES
-from fvs.web.wallet import wallet_summary
+from fvs.accounts.deps import ApiWriter, CurrentSession
+from fvs.accounts.schemas import Credentials, DefaultsOut, SessionOut
+from fvs.deps import StudioDep, WriteSession
+from fvs.errors import ValidationFailed
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "web" / "templates")
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
-FormText = Annotated[str, Form()]
-NOTICES = {
-    "revoked": "The key was revoked; it stops working at once.",
-    "defaults": "Your defaults were saved.",
-    "password": "Your password was changed; other browsers were signed out.",
-}
-LABELS = {
-    "project_mode": "Project mode",
-    "video_model": "Video model",
-    "video_resolution": "Video resolution",
-    "image_resolution": "Keyframe resolution",
-    "aspect_ratio": "Aspect ratio",
-    "stage_voice_briefs_enabled": "Voice briefs",
-    "planner_model": "Planner model",
-    "image_model": "Keyframe model",
-    "tts_model": "Voice model",
-    "stage_behaviour": "After storyboarding",
-}
+router = APIRouter(prefix="/api/account", tags=["account"])
 
 
-# --- signing up, in and out -------------------------------------------------------------
+@router.get("/session")
+def get_session(signed_in: CurrentSession) -> SessionOut:
+    return SessionOut(
+        account_id=signed_in.account.id,
+        email=signed_in.account.email,
+        csrf_token=signed_in.csrf_token,
+    )
 
 
-@router.get("/signup")
-def signup_page(request: Request, signed_in: MaybeSignedIn) -> Response:
-    if signed_in is not None:
-        return RedirectResponse("/settings", status_code=303)
-    return _auth_page(request, "signup")
-
-
-@router.post("/signup", dependencies=[PreLoginForm])
-def signup(
-    request: Request, studio: StudioDep, email: FormText = "", password: FormText = ""
-) -> Response:
-    return _start_session(request, studio, "signup", accounts.sign_up, email, password)
-
-
-@router.get("/login")
-def login_page(request: Request, signed_in: MaybeSignedIn) -> Response:
-    if signed_in is not None:
-        return RedirectResponse("/settings", status_code=303)
-    return _auth_page(request, "login")
-
-
-@router.post("/login", dependencies=[PreLoginForm])
-def login(
-    request: Request, studio: StudioDep, email: FormText = "", password: FormText = ""
-) -> Response:
-    return _start_session(request, studio, "login", accounts.sign_in, email, password)
-
-
-def _start_session(
-    request: Request,
-    studio: Studio,
-    form: str,
-    begin: Callable[..., sessions.StartedSession],
-    email: str,
-    password: str,
-) -> Response:
-    """Sign up or sign in; on success into /settings, else the form again with the reason."""
-    try:
-        started = studio.db.transact(
-            lambda session: begin(
-                session, email=email, password=password, secret=studio.settings.resolved_secret
-            )
+# JSON-only: a cross-site page cannot send application/json without a CORS preflight,
+# so this sign-in needs no CSRF token.
+@router.post("/session")
+def sign_in(body: Credentials, request: Request, studio: StudioDep) -> JSONResponse:
+    started = studio.db.transact(
+        lambda session: accounts.sign_in(
+            session,
+            email=body.email,
+            password=body.password,
+            secret=studio.settings.resolved_secret,
         )
-    except AppError as exc:
-        return _auth_page(request, form, email=email, error=exc.message, status=_status(exc))
-    return _into_settings(request, started.token)
-
-
-@router.post("/logout")
-def logout(request: Request, caller: FormWriter, studio: StudioDep) -> Response:
-    token = request.cookies.get(sessions.COOKIE)
-    secret = studio.settings.resolved_secret
-    studio.db.transact(lambda session: sessions.end_session(session, token=token, secret=secret))
-    response = RedirectResponse("/login", status_code=303)
-    sessions.clear_session_cookie(response, request)
+    )
+    answer = SessionOut(
+        account_id=started.record.account_id,
+        email=accounts.normalise_email(body.email),
+        csrf_token=started.record.csrf_token,
+    )
+    response = JSONResponse(answer.model_dump())
+    cookies.set_session_cookie(response, request, started.token)
     return response
 
 
-# --- settings -------------------------------------------------------------------------
-
-
-@router.get("/settings")
-def settings_page(
-    request: Request, caller: PageSession, studio: StudioDep, done: str = ""
+@router.delete("/session", status_code=204)
+def sign_out(
+    caller: ApiWriter, request: Request, session: WriteSession, studio: StudioDep
 ) -> Response:
-    return _settings_page(request, studio, caller, notice=NOTICES.get(done))
-
-
-@router.post("/settings/keys")
-def create_key(
-    request: Request,
-    caller: FormWriter,
-    studio: StudioDep,
-    name: FormText = "",
-    expires_in_days: FormText = "",
-) -> Response:
-    try:
-        expires_at = expiry_from(expires_at=None, expires_in_days=_days(expires_in_days))
-        issued = studio.db.transact(
-            lambda session: keys.issue_key(
-                session,
-                account_id=caller.account.id,
-                name=name,
-                secret=studio.settings.resolved_secret,
-                expires_at=expires_at,
-            )
-        )
-    except AppError as exc:
-        return _settings_page(request, studio, caller, error=_say(exc), status=_status(exc))
-    # Rendered directly, not redirected: the secret exists only in this response.
-    return _settings_page(request, studio, caller, new_key=issued)
-
-
-@router.post("/settings/keys/{key_id}/revoke")
-def revoke_key(request: Request, key_id: str, caller: FormWriter, studio: StudioDep) -> Response:
-    try:
-        studio.db.transact(
-            lambda session: keys.revoke_key(session, key_id=key_id, account_id=caller.account.id)
-        )
-    except AppError as exc:
-        return _settings_page(request, studio, caller, error=_say(exc), status=_status(exc))
-    return RedirectResponse("/settings?done=revoked", status_code=303)
-
-
-@router.post("/settings/defaults")
-async def save_defaults(request: Request, caller: FormWriter, studio: StudioDep) -> Response:
-    form = await request.form()
-    values = {f: _default_value(f, form.get(f)) for f in DEFAULTABLE}
-    try:
-        studio.db.transact(
-            lambda session: accounts.replace_defaults(
-                session, account_id=caller.account.id, values=values
-            )
-        )
-    except AppError as exc:
-        return _settings_page(request, studio, caller, error=_say(exc), status=_status(exc))
-    return RedirectResponse("/settings?done=defaults", status_code=303)
-
-
-@router.post("/settings/password")
-def change_password(
-    request: Request,
-    caller: FormWriter,
-    studio: StudioDep,
-    current_password: FormText = "",
-    new_password: FormText = "",
-) -> Response:
-    try:
-        studio.db.transact(
-            lambda session: accounts.change_password(
-                session,
-                account_id=caller.account.id,
-                current=current_password,
-                new=new_password,
-                keep_session_id=caller.session_id,
-            )
-        )
-    except AppError as exc:
-        return _settings_page(request, studio, caller, error=_say(exc), status=_status(exc))
-    return RedirectResponse("/settings?done=password", status_code=303)
-
-
-# --- rendering ------------------------------------------------------------------------
-
-
-def _auth_page(
-    request: Request, page: str, *, email: str = "", error: str | None = None, status: int = 200
-) -> Response:
-    """The sign-up or login form, with a double-submit CSRF token reused from its cookie."""
-    token = request.cookies.get(sessions.CSRF_COOKIE) or secrets.token_urlsafe(32)
-    context = {"page": page, "email": email, "error": error, "csrf_token": token}
-    response = TEMPLATES.TemplateResponse(request, "auth.html", context, status_code=status)
-    if request.cookies.get(sessions.CSRF_COOKIE) != token:
-        sessions.set_csrf_cookie(response, request, token)
-    response.headers["Cache-Control"] = "no-store"
+    token = request.cookies.get(cookies.COOKIE)
+    sessions.end_session(session, token=token, secret=studio.settings.resolved_secret)
+    response = Response(status_code=204)
+    cookies.clear_session_cookie(response, request)
     return response
 
 
-def _into_settings(request: Request, token: str) -> Response:
-    response = RedirectResponse("/settings", status_code=303)
-    sessions.set_session_cookie(response, request, token)
-    return response
+@router.get("/defaults")
+def get_defaults(caller: CurrentSession, studio: StudioDep) -> DefaultsOut:
+    return accounts.describe_defaults(caller.account, studio.settings)
 
 
-def _settings_page(
-    request: Request,
-    studio: Studio,
-    caller: SignedIn,
-    *,
-    notice: str | None = None,
-    error: str | None = None,
-    new_key: keys.IssuedKey | None = None,
-    status: int = 200,
-) -> Response:
-    with studio.db.read() as session:
-        account = accounts.get_account(session, caller.account.id)
-        found = [describe_key(k) for k in keys.list_keys(session, account_id=account.id)]
-        wallet = wallet_summary(session, account.id)
-    context = {
-        "wallet": wallet,
-        "email": account.email,
-        "csrf_token": caller.csrf_token,
-        "keys": found,
-        "new_key": new_key,
-        "notice": notice,
-        "error": error,
-        "defaults": _defaults_form(account.defaults or {}),
-    }
-    response = TEMPLATES.TemplateResponse(request, "settings.html", context, status_code=status)
-    # The page may hold a fresh key: keep it out of every cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+@router.put("/defaults")
+def replace_defaults(
+    caller: ApiWriter, session: WriteSession, studio: StudioDep, values: Any = Body(default=None)
+) -> DefaultsOut:
+    account = accounts.replace_defaults(
+        session, account_id=caller.account.id, values=_object(values)
+    )
+    return accounts.describe_defaults(account, studio.settings)
 
 
-def _defaults_form(saved: dict[str, Any]) -> list[dict[str, Any]]:
-    """One select per account default: its choices from the registry, and what is saved."""
-    fields = []
-    for field in DEFAULTABLE:
-        studio_value = STUDIO_DEFAULTS[field]
-        saved_value = saved.get(field)
-        if isinstance(studio_value, bool):
-            studio_value = "on" if studio_value else "off"
-            saved_value = None if saved_value is None else ("on" if saved_value else "off")
-        fields.append(
-            {
-                "name": field,
-                "label": LABELS.get(field, field),
-                "choices": _choices(field),
-                "studio": studio_value,
-                "saved": saved_value,
-            }
-        )
-    return fields
+@router.patch("/defaults")
+def merge_defaults(
+    caller: ApiWriter, session: WriteSession, studio: StudioDep, values: Any = Body(default=None)
+) -> DefaultsOut:
+    account = accounts.merge_defaults(session, account_id=caller.account.id, values=_object(values))
+    return accounts.describe_defaults(account, studio.settings)
 
 
-def _choices(field: str) -> list[tuple[str, str]]:
-    if field in MODEL_ROLES:
-        return [(m.id, f"{m.title} ({m.id})") for m in registry.models_for(MODEL_ROLES[field])]
-    video = registry.models_for("video")
-    options: dict[str, tuple[str, ...]] = {
-        "video_resolution": tuple(r for m in video for r in m.resolutions),
-        "aspect_ratio": tuple(a for m in video for a in m.aspect_ratios),
-        "image_resolution": tuple(
-            r for m in registry.models_for("image") for r in m.credits_per_image
-        ),
-        "stage_voice_briefs_enabled": ("on", "off"),
-        "stage_behaviour": STAGE_BEHAVIOURS,
-    }
-    values = options.get(field, (str(STUDIO_DEFAULTS[field]),))
-    return [(v, v) for v in dict.fromkeys(values)]
-
-
-def _default_value(field: str, raw: object) -> Any:
-    """A form value as a saved default: blank keeps the studio's, on/off are booleans."""
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    if isinstance(STUDIO_DEFAULTS[field], bool):
-        return raw == "on"
-    return raw.strip()
-
-
-def _days(raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        raise ValidationFailed("expires_in_days", "the expiry must be a whole number of days")
-    return int(raw)
-
-
-def _say(exc: AppError) -> str:
-    return f"{exc.field}: {exc.message}" if exc.field else exc.message
-
-
-def _status(exc: AppError) -> int:
-    """A form's failure is a 400 page; not this account's key stays 404, a busy database 503."""
-    return exc.status_code if exc.status_code == 404 or exc.status_code >= 500 else 400
+def _object(values: Any) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise ValidationFailed("body", "send a JSON object of defaults")
+    return values

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from fvs.accounts import repository, sessions
-from fvs.billing import repository as ledger
+from fvs.accounts.schemas import DefaultsOut
+from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.errors import AppError, Conflict, NotFound, ValidationFailed
 from fvs.models import Account
-from fvs.renders.settings import studio_defaults, validate_defaults
+from fvs.options.defaults import studio_defaults, validate_defaults
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 320
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 hashes anything, but nobody needs a megabyte of password
 _hasher = PasswordHasher()
@@ -32,10 +33,17 @@ class WrongCredentials(AppError):
 
 
 def normalise_email(email: str) -> str:
-    email = email.strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320 or not email.isprintable():
+    """The address as stored (lower case), or 422: checked by email-validator, length first."""
+    email = email.strip()
+    # Bound the work before parsing: no address is longer than 320 characters.
+    if not email or len(email) > MAX_EMAIL or not email.isprintable():
         raise ValidationFailed("email", "not a valid email address")
-    return email
+    try:
+        # Special-use domains (studio.local, example.test) are fine for a self-hosted studio.
+        checked = validate_email(email, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        raise ValidationFailed("email", "not a valid email address") from None
+    return checked.normalized.lower()
 
 
 def create_account(
@@ -58,7 +66,7 @@ def create_account(
     )
     session.add(account)
     session.flush()
-    ledger.ensure_wallet(session, account.id)
+    billing.open_wallet(session, account_id=account.id)
     return account
 
 
@@ -71,6 +79,7 @@ def get_by_email(session: Session, email: str) -> Account:
 
 
 def get_account(session: Session, account_id: str) -> Account:
+    """The account with this id, or 404."""
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"no account {account_id}")
@@ -139,6 +148,14 @@ def change_password(
 def effective_defaults(account: Account, settings: Settings) -> dict[str, Any]:
     """The studio defaults overlaid by what the account saved."""
     return {**studio_defaults(settings), **(account.defaults or {})}
+
+
+def describe_defaults(account: Account, settings: Settings) -> DefaultsOut:
+    """The account's saved defaults and what a render that omits a field gets."""
+    return DefaultsOut(
+        saved=dict(account.defaults or {}),
+        effective=effective_defaults(account, settings),
+    )
 
 
 def replace_defaults(session: Session, *, account_id: str, values: dict[str, Any]) -> Account:

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
-from starlette.requests import Request
-from starlette.responses import Response
 
 from fvs.accounts import repository
 from fvs.models import WebSession
 from fvs.models.base import utcnow
 
-COOKIE = "fvs_session"
-CSRF_COOKIE = "fvs_csrf"  # double-submit token for the forms shown before sign-in
 LIFETIME = timedelta(days=30)
 
 
@@ -67,32 +63,3 @@ def end_session(session: Session, *, token: str | None, secret: bytes) -> None:
 def end_all_sessions_for(session: Session, *, account_id: str, keep: str | None = None) -> int:
     """Sign the account out everywhere except the session id `keep`; the number ended."""
     return repository.delete_web_sessions_for(session, account_id, keep=keep)
-
-
-def is_https(request: Request) -> bool:
-    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
-    return proto.split(",")[0].strip().lower() == "https"
-
-
-def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=is_https(request),
-    )
-
-
-def clear_session_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(
-        COOKIE, path="/", httponly=True, samesite="lax", secure=is_https(request)
-    )
-
-
-def set_csrf_cookie(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(
-        CSRF_COOKIE, token, path="/", httponly=True, samesite="lax", secure=is_https(request)
-    )

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
 from fvs.billing import service
-from fvs.deps import AgentDep, StudioDep
+from fvs.billing.schemas import TransferPage, WalletBalance
+from fvs.deps import ReadSession
 from fvs.errors import ValidationFailed
+from fvs.keys.deps import AgentDep
 
 router = APIRouter(prefix="/api/agent/wallet", tags=["wallet"])
 
 
 @router.get("")
-async def wallet(studio: StudioDep, principal: AgentDep) -> dict[str, int]:
-    def read() -> dict[str, int]:
-        with studio.db.read() as session:
-            balance = service.wallet_balance(session, account_id=principal.account_id)
-        return {
-            "available_credits": balance.available,
-            "held_credits": balance.debits_pending,
-            "balance_credits": balance.balance,
-        }
-
-    return await run_in_threadpool(read)
+def wallet(session: ReadSession, principal: AgentDep) -> WalletBalance:
+    balance = service.wallet_balance(session, account_id=principal.account_id)
+    return WalletBalance(
+        available_credits=balance.available,
+        held_credits=balance.debits_pending,
+        balance_credits=balance.balance,
+    )
 
 
 def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
@@ -45,23 +41,17 @@ def _encode_cursor(created_at: datetime, transfer_id: str) -> str:
 
 
 @router.get("/transfers")
-async def transfers(
-    studio: StudioDep, principal: AgentDep, limit: int = 50, cursor: str | None = None
-) -> dict[str, Any]:
+def transfers(
+    session: ReadSession, principal: AgentDep, limit: int = 50, cursor: str | None = None
+) -> TransferPage:
     if not 1 <= limit <= 200:
         raise ValidationFailed("limit", "limit must be between 1 and 200")
-    after = _decode_cursor(cursor)
-
-    def read() -> dict[str, Any]:
-        with studio.db.read() as session:
-            page = service.wallet_history(
-                session, account_id=principal.account_id, limit=limit + 1, before=after
-            )
-        more = len(page) > limit
-        page = page[:limit]
-        return {
-            "transfers": [e.to_json() for e in page],
-            "next_cursor": _encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-        }
-
-    return await run_in_threadpool(read)
+    page = service.wallet_history(
+        session, account_id=principal.account_id, limit=limit + 1, before=_decode_cursor(cursor)
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    return TransferPage(
+        transfers=page,
+        next_cursor=_encode_cursor(page[-1].created_at, page[-1].id) if more else None,
+    )

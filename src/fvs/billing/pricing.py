@@ -5,57 +5,59 @@ Estimates are the most a render can spend; settlement posts what a stage used.
 
 from __future__ import annotations
 
-from typing import Any
-
+from fvs.billing.service import CREATION
+from fvs.options.resolved import ResolvedRender
 from fvs.providers import registry
-
-MAX_SUBJECT_REFERENCES = 4
-VOICE_STAGES = ("planning", "storyboarding", "filming", "production")
-
-
-def _runs_on(settings: dict[str, Any], role: str) -> registry.ModelInfo:
-    model = registry.find(settings["executions"][role]["runs_on"])
-    assert model is not None
-    return model
+from fvs.providers.base import MAX_SUBJECTS
+from fvs.stages import VOICE_STAGES
 
 
-def planning_credits(settings: dict[str, Any]) -> int:
-    return _runs_on(settings, "planner").credits_per_call
+def planning_credits(render: ResolvedRender) -> int:
+    """What the planner charges for one plan."""
+    return render.runs_on("planner").credits_per_call
 
 
-def image_credits(settings: dict[str, Any], images: int) -> int:
-    price = _runs_on(settings, "image").credits_per_image
-    return images * price.get(settings["image_resolution"], max(price.values()))
+def image_credits(render: ResolvedRender, images: int) -> int:
+    """What the image model charges for this many images at the render's resolution."""
+    price = render.runs_on("image").credits_per_image
+    return images * price.get(render.image_resolution, max(price.values()))
 
 
-def filming_credits(settings: dict[str, Any], seconds: int) -> int:
-    video = _runs_on(settings, "video")
-    resolution = settings["video_resolution"]
+def filming_credits(render: ResolvedRender, seconds: int) -> int:
+    """What the video model charges for this many seconds at the render's resolution."""
+    video = render.runs_on("video")
+    resolution = render.video_resolution
     if resolution not in video.resolutions:
         resolution = video.resolutions[-1]
     return video.video_credits(seconds=seconds, resolution=resolution, audio=True)
 
 
-def voice_brief_credits(settings: dict[str, Any]) -> int:
-    return _runs_on(settings, "tts").credits_per_call
+def voice_brief_credits(render: ResolvedRender) -> int:
+    """What the speech model charges for one brief."""
+    return render.runs_on("tts").credits_per_call
 
 
 def production_credits(seconds: float) -> int:
+    """What joining and checking a final cut of this length costs."""
     return registry.production_credits(seconds)
 
 
-def estimate(settings: dict[str, Any]) -> dict[str, int]:
-    """Credits to hold per stage (plus the creation charge) for resolved render settings."""
-    seconds = sum(settings["planned_durations"])
-    shots = settings["shot_count"]
+def voice_stage(stage: str) -> str:
+    """The estimate's key for the voice brief spoken after a stage."""
+    return f"voice:{stage}"
+
+
+def estimate(render: ResolvedRender) -> dict[str, int]:
+    """Credits to hold per stage (plus the creation charge) for a resolved render."""
+    seconds = sum(render.planned_durations)
     stages = {
-        "creation": registry.PROJECT_CREATION_CREDITS,
-        "planning": planning_credits(settings),
-        "storyboarding": image_credits(settings, shots + MAX_SUBJECT_REFERENCES),
-        "filming": filming_credits(settings, seconds),
+        CREATION: registry.PROJECT_CREATION_CREDITS,
+        "planning": planning_credits(render),
+        "storyboarding": image_credits(render, render.shot_count + MAX_SUBJECTS),
+        "filming": filming_credits(render, seconds),
         "production": production_credits(seconds),
     }
-    if settings["stage_voice_briefs_enabled"]:
+    if render.stage_voice_briefs_enabled:
         for stage in VOICE_STAGES:
-            stages[f"voice:{stage}"] = voice_brief_credits(settings)
+            stages[voice_stage(stage)] = voice_brief_credits(render)
     return stages

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -113,6 +113,14 @@ def project_settled(session: Session, project_id: str) -> int:
         Transfer.project_id == project_id, Transfer.kind.in_(("single", "post"))
     )
     return int(session.scalar(stmt) or 0)
+
+
+def settled_column(project_id: ColumnElement[str]) -> ScalarSelect[int]:
+    """A correlated subquery: project_settled for each row's project id."""
+    stmt = select(func.coalesce(func.sum(Transfer.amount), 0)).where(
+        Transfer.project_id == project_id, Transfer.kind.in_(("single", "post"))
+    )
+    return stmt.scalar_subquery()
 
 
 def history(

@@ -6,16 +6,20 @@ id returns the first result and moves no credits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, ScalarSelect
 from sqlalchemy.orm import Session
 
 from fvs.billing import repository as ledger
 from fvs.billing.repository import GRANTS, REVENUE, Balance, wallet_id
+from fvs.billing.schemas import WalletEntry
 from fvs.errors import AppError, Conflict, ValidationFailed
 from fvs.models import Transfer
 from fvs.models.base import utcnow
+
+# The estimate's key for the one-off charge made when a render is accepted.
+CREATION = "creation"
 
 
 class InsufficientCredits(AppError):
@@ -30,40 +34,15 @@ class InsufficientCredits(AppError):
         )
 
 
+def open_wallet(session: Session, *, account_id: str) -> None:
+    """Give an account its empty wallet (idempotent)."""
+    ledger.ensure_wallet(session, account_id)
+
+
 def wallet_balance(session: Session, *, account_id: str) -> Balance:
     """The account wallet's posted, pending and available credits."""
     ledger.ensure_wallet(session, account_id)
     return ledger.balance(session, wallet_id(account_id))
-
-
-@dataclass(frozen=True)
-class WalletEntry:
-    """One transfer as the wallet owner sees it.
-
-    kind: single (posted at once), pending (a hold), post (what a hold spent),
-    void/expire (a hold released). direction: in (credits the wallet) or out.
-    """
-
-    id: str
-    kind: str
-    direction: str
-    amount: int
-    project_id: str | None
-    memo: str
-    created_at: datetime
-    hold_id: str | None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "direction": self.direction,
-            "amount": self.amount,
-            "project_id": self.project_id,
-            "memo": self.memo,
-            "hold_id": self.hold_id,
-            "created_at": self.created_at.isoformat(),
-        }
 
 
 def wallet_history(
@@ -213,6 +192,69 @@ def expire_overdue_holds(session: Session, *, now: datetime | None = None) -> li
     for hold in holds:
         _resolve(session, hold, "expire", hold.amount)
     return holds
+
+
+def hold_id(project_id: str, stage: str) -> str:
+    """The transfer id of a render's hold for one stage (also its idempotency key)."""
+    return f"hold:{project_id}:{stage}"
+
+
+def reserve_render(
+    session: Session,
+    *,
+    account_id: str,
+    project_id: str,
+    estimate: dict[str, int],
+    timeout: timedelta,
+) -> int:
+    """Hold a render's estimate per stage and charge its creation; the credits reserved."""
+    stages = {stage: amount for stage, amount in estimate.items() if stage != CREATION}
+    creation = estimate.get(CREATION, 0)
+    reserve(
+        session,
+        account_id=account_id,
+        project_id=project_id,
+        holds={hold_id(project_id, stage): amount for stage, amount in stages.items() if amount},
+        timeout=timeout,
+        extra_needed=creation,
+    )
+    charge(
+        session,
+        account_id=account_id,
+        amount=creation,
+        project_id=project_id,
+        transfer_id=f"charge:{project_id}:creation",
+        memo="project creation",
+    )
+    return creation + sum(stages.values())
+
+
+def settle_stage(session: Session, *, project_id: str, stage: str, amount: int) -> None:
+    """Post what a render's stage used against its hold (at most the hold); the rest returns."""
+    hold = ledger.get_transfer(session, hold_id(project_id, stage))
+    if hold is not None:
+        settle(session, hold_id=hold.id, amount=min(amount, hold.amount))
+
+
+def release_stage(session: Session, *, project_id: str, stage: str) -> None:
+    """Return a render stage's whole hold (the stage will not run)."""
+    if ledger.get_transfer(session, hold_id(project_id, stage)) is not None:
+        release(session, hold_id=hold_id(project_id, stage))
+
+
+def project_settled(session: Session, *, project_id: str) -> int:
+    """Credits a render has spent: its charges plus what its holds posted."""
+    return ledger.project_settled(session, project_id)
+
+
+def settled_column(project_id: ColumnElement[str]) -> ScalarSelect[int]:
+    """A SQL column of project_settled, for listing many renders in one query."""
+    return ledger.settled_column(project_id)
+
+
+def open_holds(session: Session, *, project_id: str) -> list[Transfer]:
+    """A render's holds that are still pending."""
+    return ledger.open_holds(session, project_id=project_id)
 
 
 def _pending(session: Session, hold_id: str) -> Transfer:

@@ -11,53 +11,22 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-
-from sqlalchemy.orm import Session
 
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.jobs import repository
+from fvs.jobs.service import JobRef, lease_one
 from fvs.models.base import utcnow
+from fvs.stages import PER_SHOT_STEPS
 
 log = logging.getLogger(__name__)
-PER_SHOT_STEPS = ("keyframe", "film")
 SWEEP_INTERVAL_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class JobRef:
-    id: int
-    project_id: str
-    run_id: str
-    step: str
-    shot_index: int
-    attempts: int
-
-
-def lease_one(
-    db: Database, *, owner: str, lease: timedelta, exclude_steps: tuple[str, ...] = ()
-) -> JobRef | None:
-    """Lease the next ready job in its own transaction, as a plain JobRef."""
-
-    def lease_next(session: Session) -> JobRef | None:
-        job = repository.lease_next(session, owner=owner, lease=lease, exclude_steps=exclude_steps)
-        if job is None:
-            return None
-        return JobRef(
-            id=job.id,
-            project_id=job.project_id,
-            run_id=job.run_id,
-            step=job.step,
-            shot_index=job.shot_index,
-            attempts=job.attempts,
-        )
-
-    return db.transact(lease_next)
-
-
 class ThreadExecutor:
+    """Worker threads in this process that lease jobs and run their steps."""
+
     def __init__(
         self,
         *,

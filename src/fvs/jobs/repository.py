@@ -66,6 +66,36 @@ def extend_leases(session: Session, *, owner: str, job_ids: list[int], until: da
         )
 
 
+def set_status(session: Session, *, job_id: int, status: str, error: str | None = None) -> None:
+    """Set a job's status and drop its lease; an error is kept as its last."""
+    row = session.get(Job, job_id)
+    if row is not None:
+        row.status = status
+        row.lease_owner = None
+        if error is not None:
+            row.last_error = error
+
+
+def requeue(
+    session: Session,
+    *,
+    job_id: int,
+    run_after: datetime,
+    error: str | None,
+    refund_attempt: bool,
+) -> None:
+    """Put a running job back in the queue, ready at run_after."""
+    row = session.get(Job, job_id)
+    if row is not None and row.status == "running":
+        row.status = "queued"
+        row.lease_owner = None
+        row.run_after = run_after
+        if error is not None:
+            row.last_error = error
+        if refund_attempt:
+            row.attempts = max(0, row.attempts - 1)
+
+
 def cancel_open(session: Session, *, project_id: str) -> int:
     result = session.execute(
         update(Job)

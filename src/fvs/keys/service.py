@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from fvs.errors import NotFound, Unauthorized, ValidationFailed
 from fvs.keys import format as key_format
 from fvs.keys import repository
+from fvs.keys.schemas import KeyOut
 from fvs.models import AgentKey
 from fvs.models.base import utcnow
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_EXPIRY_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,42 @@ class Principal:
     account_id: str
     key_id: str
     last_used_stale: bool = False  # the caller records use when True
+
+
+def key_state(key: AgentKey, now: datetime | None = None) -> str:
+    """active, revoked or expired: the one definition the API, the pages and the CLI show."""
+    if key.revoked_at is not None:
+        return "revoked"
+    if key.expires_at is not None and key.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def describe_key(key: AgentKey) -> KeyOut:
+    """A key as people and agents see it; never the secret."""
+    return KeyOut(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        state=key_state(key),
+    )
+
+
+def expiry_from(*, expires_at: datetime | None, expires_in_days: int | None) -> datetime | None:
+    """One absolute expiry from either form; naive datetimes are read as UTC."""
+    if expires_at is not None and expires_in_days is not None:
+        raise ValidationFailed("expires_in_days", "give expires_at or expires_in_days, not both")
+    if expires_in_days is not None:
+        if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+            raise ValidationFailed("expires_in_days", f"use 1 to {MAX_EXPIRY_DAYS} days")
+        return utcnow() + timedelta(days=expires_in_days)
+    if expires_at is not None and expires_at.tzinfo is None:
+        return expires_at.replace(tzinfo=UTC)
+    return expires_at
 
 
 def issue_key(

@@ -9,18 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fvs.models.base import Base, UTCDateTime, new_id, utcnow
-
-STATUSES = ("queued", "running", "completed", "failed", "cancelled")
-TERMINAL = ("completed", "failed", "cancelled")
-STAGES = (
-    "input",
-    "planning",
-    "storyboarding",
-    "filming",
-    "production",
-    "halted_for_review",
-    "completed",
-)
+from fvs.stages import Stage, Status
 
 
 class Project(Base):
@@ -31,8 +20,8 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200))
     # The request as resolved at submit: request fields over account defaults over ours.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    current_stage: Mapped[str] = mapped_column(String(24), default="input")
+    status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED)  # a Status
+    current_stage: Mapped[str] = mapped_column(String(24), default=Stage.INPUT)  # a Stage
     last_error: Mapped[str | None] = mapped_column(Text)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Which provider and model produced each stage: {"filming": {"model": .., "provider": ..}}.
@@ -41,8 +30,8 @@ class Project(Base):
     active_run_id: Mapped[str | None] = mapped_column(String(32))
     final_path: Mapped[str | None] = mapped_column(String(500))
     contact_sheet_path: Mapped[str | None] = mapped_column(String(500))
+    # What was held at submit; what was spent is summed from the ledger when asked.
     credits_reserved: Mapped[int] = mapped_column(Integer, default=0)
-    credits_settled: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fvs.providers.base import Narrator, Plan
-from fvs.providers.local.narrator import NarratorUnavailable
+from fvs.providers.base import Narrator, NarratorUnavailable, Plan
 
 UNAVAILABLE_NOTE = (
     "voice briefs were requested but no speech engine is installed here "

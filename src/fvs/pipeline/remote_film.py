@@ -16,12 +16,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from fvs.jobs.executor import JobRef
+from fvs.jobs.service import JobRef
 from fvs.models.base import utcnow
 from fvs.pipeline import repository, state
-from fvs.pipeline.context import Studio
 from fvs.providers.base import ClipSpec, ContinuityBible, RemoteVideoFilmer, ShotPlan, VideoJob
-from fvs.storage.local import LocalStorage
+from fvs.studio import Studio
 
 NO_TEXT = "text, subtitles, captions, watermark, logo"
 # Words that trip the filter without carrying the shot: violence, gore, real people.
@@ -115,7 +114,7 @@ def film_remote(
         state.reschedule(studio, job, delay_seconds=settings.veo_poll_seconds)
         return False
     if result.video:
-        LocalStorage.write_file(out, result.video)
+        studio.storage.write_file(out, result.video)
         return True
     _update_shot(studio, job, operation_name=None)
     if result.filtered:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from fvs.models import Asset, Project, Shot
@@ -37,3 +37,13 @@ def count_assets(session: Session, project_id: str, roles: tuple[str, ...]) -> i
         .where(Asset.project_id == project_id, Asset.role.in_(roles))
     )
     return int(session.scalar(stmt) or 0)
+
+
+def shot_count_columns(project_id: ColumnElement[str]) -> tuple[ScalarSelect[int], ...]:
+    """Correlated subqueries: a project's shots, keyframed shots and filmed shots."""
+
+    def count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+        stmt = select(func.count()).select_from(Shot).where(Shot.project_id == project_id, *where)
+        return stmt.scalar_subquery()
+
+    return count(), count(Shot.keyframe_path.is_not(None)), count(Shot.clip_path.is_not(None))

@@ -3,45 +3,60 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from fvs.billing import repository as ledger
 from fvs.billing import service as billing
-from fvs.jobs import repository as jobs
-from fvs.jobs.executor import JobRef
-from fvs.models import Job, Project, Run
+from fvs.jobs import service as jobs
+from fvs.jobs.service import JobRef
+from fvs.models import Project, Run
 from fvs.models.base import utcnow
-from fvs.models.projects import TERMINAL
+from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import repository
-from fvs.pipeline.context import Studio
+from fvs.providers.base import Plan
+from fvs.stages import TERMINAL, Stage, Status
+from fvs.studio import Studio
 
 
-def hold_id(project_id: str, stage: str) -> str:
-    return f"hold:{project_id}:{stage}"
+@dataclass(frozen=True)
+class StepInput:
+    """What a step reads of its render when it begins: the settings, and the plan once made."""
+
+    render: ResolvedRender
+    plan_json: dict[str, object] | None
+
+    @property
+    def plan(self) -> Plan:
+        assert self.plan_json is not None, "this step runs after planning"
+        return Plan.model_validate(self.plan_json)
 
 
 def is_active(project: Project | None, run_id: str) -> bool:
+    """True while the project's active run is this one and has not ended."""
     return (
         project is not None and project.status not in TERMINAL and project.active_run_id == run_id
     )
 
 
-def begin_step(studio: Studio, job: JobRef, stage: str | None = None) -> dict[str, Any] | None:
+def settings_of(project: Project) -> ResolvedRender:
+    """A project's resolved settings, typed."""
+    return ResolvedRender.model_validate(project.settings)
+
+
+def begin_step(studio: Studio, job: JobRef, stage: Stage | None = None) -> StepInput | None:
     """Mark the render running; None when the job's run is over (cancelled, failed)."""
 
-    def begin(session: Session) -> dict[str, Any] | None:
+    def begin(session: Session) -> StepInput | None:
         project = repository.lock_project(session, job.project_id)
         if not is_active(project, job.run_id):
-            _set_job(session, job.id, "cancelled")
+            jobs.finish(session, job_id=job.id, status="cancelled")
             return None
         assert project is not None
-        project.status = "running"
+        project.status = Status.RUNNING
         if stage is not None:
             project.current_stage = stage
-        return {"settings": project.settings, "plan": project.plan}
+        return StepInput(render=settings_of(project), plan_json=project.plan)
 
     return studio.db.transact(begin)
 
@@ -52,11 +67,11 @@ def commit_step(studio: Studio, job: JobRef, apply: Callable[[Session, Project],
     def commit(session: Session) -> bool:
         project = repository.lock_project(session, job.project_id)
         if not is_active(project, job.run_id):
-            _set_job(session, job.id, "cancelled")
+            jobs.finish(session, job_id=job.id, status="cancelled")
             return False
         assert project is not None
         apply(session, project)
-        _set_job(session, job.id, "done")
+        jobs.finish(session, job_id=job.id, status="done")
         return True
 
     done = studio.db.transact(commit)
@@ -65,40 +80,37 @@ def commit_step(studio: Studio, job: JobRef, apply: Callable[[Session, Project],
 
 
 def enqueue(session: Session, project: Project, step: str, shot_index: int = -1) -> None:
+    """Queue a step of the project's active run (committed with the caller's transaction)."""
     assert project.active_run_id is not None
-    jobs.insert_if_absent(
+    jobs.enqueue(
         session,
-        {
-            "project_id": project.id,
-            "run_id": project.active_run_id,
-            "step": step,
-            "shot_index": shot_index,
-        },
+        project_id=project.id,
+        run_id=project.active_run_id,
+        step=step,
+        shot_index=shot_index,
     )
 
 
 def settle_stage(session: Session, project: Project, stage: str, amount: int) -> None:
     """Post what a stage used against its hold; the rest of that hold returns."""
-    hold = ledger.get_transfer(session, hold_id(project.id, stage))
-    if hold is not None:
-        billing.settle(session, hold_id=hold.id, amount=min(amount, hold.amount))
-    project.credits_settled = ledger.project_settled(session, project.id)
+    billing.settle_stage(session, project_id=project.id, stage=stage, amount=amount)
 
 
 def release_stage(session: Session, project: Project, stage: str) -> None:
-    if ledger.get_transfer(session, hold_id(project.id, stage)) is not None:
-        billing.release(session, hold_id=hold_id(project.id, stage))
+    """Return a stage's whole hold: the stage will not be charged."""
+    billing.release_stage(session, project_id=project.id, stage=stage)
 
 
 def add_note(project: Project, note: str) -> None:
+    """Add a note for the user to the render's status, once."""
     if note not in project.notes:
         project.notes = [*project.notes, note]
 
 
 def complete(session: Session, project: Project) -> None:
     """Finish the run: completed, leftover holds released."""
-    _finish(session, project, "completed")
-    project.current_stage = "completed"
+    finish_run(session, project, Status.COMPLETED)
+    project.current_stage = Stage.COMPLETED
 
 
 def fail(studio: Studio, job: JobRef, message: str) -> None:
@@ -106,52 +118,47 @@ def fail(studio: Studio, job: JobRef, message: str) -> None:
 
     def apply(session: Session) -> None:
         project = repository.lock_project(session, job.project_id)
-        _set_job(session, job.id, "failed", message)
+        jobs.finish(session, job_id=job.id, status="failed", error=message)
         if not is_active(project, job.run_id):
             return
         assert project is not None
         project.last_error = message
-        _finish(session, project, "failed")
+        finish_run(session, project, Status.FAILED)
 
     studio.db.transact(apply)
 
 
 def retry_later(studio: Studio, job: JobRef, message: str, delay_seconds: float) -> None:
     """Queue a failed job again after a backoff; the attempt counts."""
-    _requeue(studio, job, delay_seconds, error=message)
+    studio.db.transact(
+        lambda session: jobs.requeue(
+            session, job_id=job.id, delay_seconds=delay_seconds, error=message
+        )
+    )
 
 
 def reschedule(studio: Studio, job: JobRef, *, delay_seconds: float) -> None:
     """Queue the job again after a wait that is not a failure (a poll): no attempt used."""
-    _requeue(studio, job, delay_seconds, refund_attempt=True)
+    studio.db.transact(
+        lambda session: jobs.requeue(
+            session, job_id=job.id, delay_seconds=delay_seconds, refund_attempt=True
+        )
+    )
     studio.wake()
 
 
-def _requeue(
-    studio: Studio,
-    job: JobRef,
-    delay_seconds: float,
-    *,
-    error: str | None = None,
-    refund_attempt: bool = False,
-) -> None:
-    def apply(session: Session) -> None:
-        row = session.get(Job, job.id)
-        if row is not None and row.status == "running":
-            row.status = "queued"
-            row.lease_owner = None
-            row.run_after = utcnow() + timedelta(seconds=delay_seconds)
-            if error is not None:
-                row.last_error = error
-            if refund_attempt:
-                row.attempts = max(0, row.attempts - 1)
-
-    studio.db.transact(apply)
-
-
-def finish_run(session: Session, project: Project, status: str) -> None:
-    """End the active run with this status (also used by cancel)."""
-    _finish(session, project, status)
+def finish_run(session: Session, project: Project, status: Status) -> None:
+    """End the active run with this status: open jobs cancelled, open holds released."""
+    project.status = status
+    project.finished_at = utcnow()
+    if project.active_run_id:
+        run = session.get(Run, project.active_run_id)
+        if run is not None:
+            run.status = status
+            run.finished_at = project.finished_at
+    project.active_run_id = None
+    jobs.cancel_open(session, project_id=project.id)
+    billing.release_project_holds(session, project_id=project.id)
 
 
 HOLD_EXPIRED = (
@@ -170,31 +177,8 @@ def sweep_expired_holds(studio: Studio) -> list[str]:
             project = repository.lock_project(session, project_id)
             if project is not None and project.status not in TERMINAL:
                 project.last_error = HOLD_EXPIRED
-                _finish(session, project, "failed")
+                finish_run(session, project, Status.FAILED)
                 failed.append(project_id)
         return failed
 
     return studio.db.transact(sweep)
-
-
-def _finish(session: Session, project: Project, status: str) -> None:
-    project.status = status
-    project.finished_at = utcnow()
-    if project.active_run_id:
-        run = session.get(Run, project.active_run_id)
-        if run is not None:
-            run.status = status
-            run.finished_at = project.finished_at
-    project.active_run_id = None
-    jobs.cancel_open(session, project_id=project.id)
-    billing.release_project_holds(session, project_id=project.id)
-    project.credits_settled = ledger.project_settled(session, project.id)
-
-
-def _set_job(session: Session, job_id: int, status: str, error: str | None = None) -> None:
-    row = session.get(Job, job_id)
-    if row is not None:
-        row.status = status
-        row.lease_owner = None
-        if error is not None:
-            row.last_error = error

@@ -8,21 +8,23 @@ crash finds its outputs recorded and does no paid work twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from fvs.billing import pricing
-from fvs.jobs.executor import JobRef
-from fvs.media.concat import join_clips
+from fvs.jobs.service import JobRef
+from fvs.media.concat import JoinResult, join_clips
 from fvs.media.contact_sheet import make_contact_sheet
-from fvs.models import Asset, Project, Shot
+from fvs.models import Project, Shot
+from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import remote_film, repository, state, storyboard
-from fvs.pipeline.common import record_brief, record_provider, runs_on, voice
-from fvs.pipeline.context import Studio
+from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
 from fvs.providers.base import ClipSpec, Plan, PlanRequest, RemoteVideoFilmer
+from fvs.stages import STAGE_OF_STEP, Stage, Step
+from fvs.studio import Studio
 
 
 class StepFailed(Exception):
@@ -30,35 +32,16 @@ class StepFailed(Exception):
 
 
 def plan_step(studio: Studio, job: JobRef) -> None:
-    snap = state.begin_step(studio, job, stage="planning")
-    if snap is None:
+    """Plan the shots and the continuity bible; one Shot row per planned shot."""
+    begun = state.begin_step(studio, job, stage=Stage.PLANNING)
+    if begun is None:
         return
-    settings = snap["settings"]
-    video = registry.find(settings["video_model"])
-    assert video is not None
-    with studio.db.read() as session:
-        refs = tuple(
-            studio.storage.path(a.path)
-            for a in repository.assets(session, job.project_id, role="upload")
-            if a.kind == "image"
-        )
-    plan = studio.providers.planner(runs_on(settings, "planner")).plan(
-        PlanRequest(
-            screenplay=settings["screenplay"],
-            instructions=settings["instructions"],
-            shot_count=settings["shot_count"],
-            target_seconds=settings["scene_target_duration_seconds"],
-            allowed_durations=video.durations,
-            reference_images=refs,
-        )
-    )
-    durations = [s.duration_seconds for s in plan.shots]
-    if len(durations) != settings["shot_count"] or any(d not in video.durations for d in durations):
-        raise StepFailed(f"the planner returned durations {durations}, outside {video.durations}")
-    brief = voice(studio, job, settings, "planning", plan)
+    render = begun.render
+    plan = _make_plan(studio, job, render)
+    brief = voice(studio, job, render, Stage.PLANNING, plan)
 
     def apply(session: Session, project: Project) -> None:
-        project.plan = plan.to_json()
+        project.plan = plan.model_dump(mode="json")
         for shot in plan.shots:
             session.add(
                 Shot(
@@ -69,34 +52,59 @@ def plan_step(studio: Studio, job: JobRef) -> None:
                     camera_move=shot.camera_move,
                 )
             )
-        record_provider(project, "planning", "planner")
-        state.settle_stage(session, project, "planning", pricing.planning_credits(settings))
+        record_provider(project, Stage.PLANNING, "planner")
+        state.settle_stage(session, project, Stage.PLANNING, pricing.planning_credits(render))
         record_brief(studio, session, project, brief)
-        project.current_stage = "storyboarding"
-        state.enqueue(session, project, "references")
+        project.current_stage = Stage.STORYBOARDING
+        state.enqueue(session, project, Step.REFERENCES)
 
     state.commit_step(studio, job, apply)
 
 
-def _film(
-    studio: Studio, job: JobRef, settings: dict[str, Any], plan: Plan, folder: Path, out: Path
-) -> bool:
+def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
+    """Ask the planner for a plan, and refuse one the video model could not film."""
+    video = registry.find(render.video_model)
+    assert video is not None
+    with studio.db.read() as session:
+        uploads = repository.assets(session, job.project_id, role="upload")
+        refs = tuple(studio.storage.path(a.path) for a in uploads if a.kind == "image")
+    plan = studio.providers.planner(runs_on(render, "planner")).plan(
+        PlanRequest(
+            screenplay=render.screenplay,
+            instructions=render.instructions,
+            shot_count=render.shot_count,
+            target_seconds=render.scene_target_duration_seconds,
+            allowed_durations=video.durations,
+            reference_images=refs,
+        )
+    )
+    durations = [s.duration_seconds for s in plan.shots]
+    if len(durations) != render.shot_count or any(d not in video.durations for d in durations):
+        raise StepFailed(f"the planner returned durations {durations}, outside {video.durations}")
+    return plan
+
+
+def clip_path(studio: Studio, project_id: str, shot_index: int) -> Path:
+    """Where shot n's clip is kept in the project's folder."""
+    return studio.storage.project_dir(project_id) / "clips" / f"shot-{shot_index + 1:02d}.mp4"
+
+
+def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, out: Path) -> bool:
     """Film one shot into `out`; False while a remote model is still working on it."""
     shot = plan.shots[job.shot_index]
-    width, height = registry.video_size(settings["video_resolution"], settings["aspect_ratio"])
+    width, height = registry.video_size(render.video_resolution, render.aspect_ratio)
     spec = ClipSpec(
         width=width,
         height=height,
         fps=24,
         duration_seconds=shot.duration_seconds,
-        seed=(settings.get("seed") or 0) + shot.index,
+        seed=(render.seed or 0) + shot.index,
         audio=True,
     )
     with studio.db.read() as session:
-        keyframe = studio.storage.path(
-            str(repository.shot(session, job.project_id, shot.index).keyframe_path)
-        )
-    model_id = runs_on(settings, "video")
+        keyframe_path = repository.shot(session, job.project_id, shot.index).keyframe_path
+    keyframe = studio.storage.path(str(keyframe_path))
+    model_id = runs_on(render, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
@@ -116,15 +124,15 @@ def _film(
 
 
 def film_step(studio: Studio, job: JobRef) -> None:
-    snap = state.begin_step(studio, job)
-    if snap is None:
+    """Film one shot from its keyframe; the last shot filmed moves the render to production."""
+    begun = state.begin_step(studio, job)
+    if begun is None:
         return
-    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    plan = begun.plan
     shot = plan.shots[job.shot_index]
-    folder = studio.storage.project_dir(job.project_id)
-    out = folder / "clips" / f"shot-{shot.index + 1:02d}.mp4"
+    out = clip_path(studio, job.project_id, shot.index)
     out.parent.mkdir(exist_ok=True)
-    if not out.exists() and not _film(studio, job, settings, plan, folder, out):
+    if not out.exists() and not _film(studio, job, begun.render, plan, out):
         return  # a remote clip is still being made; the job was re-scheduled to poll
 
     def apply(session: Session, project: Project) -> None:
@@ -132,49 +140,34 @@ def film_step(studio: Studio, job: JobRef) -> None:
         session.flush()
         shots = repository.shots(session, project.id)
         if all(s.clip_path for s in shots):
-            record_provider(project, "filming", "video")
-            seconds = sum(s.duration_seconds for s in shots)
-            state.settle_stage(
-                session, project, "filming", pricing.filming_credits(project.settings, seconds)
-            )
-            record_brief(
-                studio, session, project, voice(studio, job, project.settings, "filming", plan)
-            )
-            project.current_stage = "production"
-            state.enqueue(session, project, "produce")
+            _finish_filming(studio, session, project, job, plan, shots)
 
     state.commit_step(studio, job, apply)
 
 
+def _finish_filming(
+    studio: Studio, session: Session, project: Project, job: JobRef, plan: Plan, shots: list[Shot]
+) -> None:
+    render = state.settings_of(project)
+    record_provider(project, Stage.FILMING, "video")
+    seconds = sum(s.duration_seconds for s in shots)
+    state.settle_stage(session, project, Stage.FILMING, pricing.filming_credits(render, seconds))
+    record_brief(studio, session, project, voice(studio, job, render, Stage.FILMING, plan))
+    project.current_stage = Stage.PRODUCTION
+    state.enqueue(session, project, Step.PRODUCE)
+
+
 def produce_step(studio: Studio, job: JobRef) -> None:
-    snap = state.begin_step(studio, job)
-    if snap is None:
+    """Join the clips into the final cut, check it, and make the contact sheet."""
+    begun = state.begin_step(studio, job)
+    if begun is None:
         return
-    settings, plan = snap["settings"], Plan.from_json(snap["plan"])
+    plan = begun.plan
     folder = studio.storage.project_dir(job.project_id)
-    clips = [folder / "clips" / f"shot-{s.index + 1:02d}.mp4" for s in plan.shots]
-    final = folder / "final.mp4"
-    joined = join_clips(clips, final)
-    checked = joined.media
-    planned = plan.total_seconds
-    if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
-        raise StepFailed(
-            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
-        )
-    with studio.db.read() as session:
-        keyframes = [
-            studio.storage.path(str(s.keyframe_path))
-            for s in repository.shots(session, job.project_id)
-        ]
-    sheet = make_contact_sheet(keyframes, folder / "contact-sheet.jpg")
-    brief = voice(
-        studio,
-        job,
-        settings,
-        "production",
-        plan,
-        extra="Joined without re-encoding." if joined.stream_copied else "",
-    )
+    final, joined = _join_and_check(studio, job, plan, folder)
+    sheet = _contact_sheet(studio, job, folder)
+    copied = "Joined without re-encoding." if joined.stream_copied else ""
+    brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
         project.final_path = studio.storage.relative(final)
@@ -183,57 +176,68 @@ def produce_step(studio: Studio, job: JobRef) -> None:
             ("final", final, "video", "video/mp4"),
             ("contact_sheet", sheet, "image", "image/jpeg"),
         ):
-            session.add(
-                Asset(
-                    project_id=project.id,
-                    role=role,
-                    kind=kind,
-                    stage="production",
-                    name=role,
-                    filename=path.name,
-                    content_type=ctype,
-                    path=studio.storage.relative(path),
-                    size_bytes=path.stat().st_size,
-                )
+            record_asset(
+                studio,
+                session,
+                project,
+                path,
+                role=role,
+                kind=kind,
+                name=role,
+                content_type=ctype,
+                stage=Stage.PRODUCTION,
             )
-        project.providers = {
-            **project.providers,
-            "production": {
-                "provider": "local",
-                "runs_on": "ffmpeg",
-                "stream_copied": joined.stream_copied,
-            },
+        production = {
+            "provider": "local",
+            "runs_on": "ffmpeg",
+            "stream_copied": joined.stream_copied,
         }
-        state.settle_stage(
-            session, project, "production", pricing.production_credits(checked.duration_seconds)
-        )
+        project.providers = {**project.providers, Stage.PRODUCTION: production}
+        credits = pricing.production_credits(joined.media.duration_seconds)
+        state.settle_stage(session, project, Stage.PRODUCTION, credits)
         record_brief(studio, session, project, brief)
         state.complete(session, project)
 
     state.commit_step(studio, job, apply)
 
 
-STEPS = {
-    "plan": plan_step,
-    "references": storyboard.references_step,
-    "keyframe": storyboard.keyframe_step,
-    "film": film_step,
-    "produce": produce_step,
-    "repaint": storyboard.repaint_step,
-}
-STAGE_OF_STEP = {
-    "plan": "planning",
-    "references": "storyboarding",
-    "keyframe": "storyboarding",
-    "film": "filming",
-    "produce": "production",
-    "repaint": "storyboarding",
+def _join_and_check(
+    studio: Studio, job: JobRef, plan: Plan, folder: Path
+) -> tuple[Path, JoinResult]:
+    """Join the clips in shot order; a cut that misses the planned length fails the step."""
+    clips = [clip_path(studio, job.project_id, s.index) for s in plan.shots]
+    final = folder / "final.mp4"
+    joined = join_clips(clips, final)
+    checked, planned = joined.media, plan.total_seconds
+    if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
+        raise StepFailed(
+            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
+        )
+    return final, joined
+
+
+def _contact_sheet(studio: Studio, job: JobRef, folder: Path) -> Path:
+    with studio.db.read() as session:
+        keyframes = [
+            studio.storage.path(str(s.keyframe_path))
+            for s in repository.shots(session, job.project_id)
+        ]
+    return make_contact_sheet(keyframes, folder / "contact-sheet.jpg")
+
+
+STEPS: dict[str, Callable[[Studio, JobRef], None]] = {
+    Step.PLAN: plan_step,
+    Step.REFERENCES: storyboard.references_step,
+    Step.KEYFRAME: storyboard.keyframe_step,
+    Step.FILM: film_step,
+    Step.PRODUCE: produce_step,
+    Step.REPAINT: storyboard.repaint_step,
 }
 
 
 def describe_failure(job: JobRef, exc: BaseException) -> str:
     """A plain-words cause naming the stage and shot."""
-    where = STAGE_OF_STEP.get(job.step, job.step)
+    where = STAGE_OF_STEP.get(Step(job.step), job.step) if job.step in STEPS else job.step
     shot = f" on shot {job.shot_index + 1}" if job.shot_index >= 0 else ""
     return f"{where} failed{shot}: {exc}"
 
@@ -253,4 +257,4 @@ def run_job(studio: Studio, job: JobRef) -> None:
         studio.wake()
 
 
-__all__ = ["STEPS", "run_job", "Path"]
+__all__ = ["STEPS", "run_job"]

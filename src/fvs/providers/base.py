@@ -2,20 +2,27 @@
 
 The pipeline never imports a concrete provider; it asks the registry for one by
 model id and calls these methods. Everything here is plain data so plans and
-results can be stored as JSON and resumed after a restart.
+results can be stored as JSON (pydantic models) and resumed after a restart.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from pydantic import BaseModel, ConfigDict
+
+# Recurring subjects a plan may name, each painted as one reference image.
+MAX_SUBJECTS = 4
 CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static")
 
 
-@dataclass(frozen=True)
-class Subject:
+class PlanModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Subject(PlanModel):
     """A recurring subject the keyframes must draw the same way in every shot."""
 
     key: str  # stable slug, e.g. "young-woman"
@@ -23,8 +30,7 @@ class Subject:
     palette: tuple[str, ...] = ()  # hex colours, e.g. ("#c0392b", "#2c3e50")
 
 
-@dataclass(frozen=True)
-class ContinuityBible:
+class ContinuityBible(PlanModel):
     subjects: tuple[Subject, ...]
     setting: str
     palette: tuple[str, ...]  # hex colours for the world, darkest first
@@ -32,8 +38,7 @@ class ContinuityBible:
     text_overlays_allowed: bool = False
 
 
-@dataclass(frozen=True)
-class ShotPlan:
+class ShotPlan(PlanModel):
     index: int  # 0-based
     text: str  # the screenplay beat this shot films
     image_prompt: str
@@ -43,38 +48,15 @@ class ShotPlan:
     subject_keys: tuple[str, ...] = ()  # which bible subjects appear
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(PlanModel):
+    """A render's shot list and continuity bible; stored on the project as JSON."""
+
     shots: tuple[ShotPlan, ...]
     bible: ContinuityBible
 
     @property
     def total_seconds(self) -> int:
         return sum(s.duration_seconds for s in self.shots)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Plan:
-        bible = data["bible"]
-        subjects = tuple(
-            Subject(key=s["key"], description=s["description"], palette=tuple(s["palette"]))
-            for s in bible["subjects"]
-        )
-        return cls(
-            shots=tuple(
-                ShotPlan(**{**s, "subject_keys": tuple(s.get("subject_keys", ()))})
-                for s in data["shots"]
-            ),
-            bible=ContinuityBible(
-                subjects=subjects,
-                setting=bible["setting"],
-                palette=tuple(bible["palette"]),
-                style=bible["style"],
-                text_overlays_allowed=bible.get("text_overlays_allowed", False),
-            ),
-        )
 
 
 @dataclass(frozen=True)
@@ -124,6 +106,10 @@ class ImagePainter(Protocol):
 
 class VideoFilmer(Protocol):
     def film(self, shot: ShotPlan, keyframe: Path, spec: ClipSpec, out_path: Path) -> Path: ...
+
+
+class NarratorUnavailable(Exception):
+    """No speech engine can run here (e.g. espeak-ng is not installed)."""
 
 
 class Narrator(Protocol):

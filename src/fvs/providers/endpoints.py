@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from fvs.config import Settings
-from fvs.deps import AgentDep, StudioDep
+from fvs.deps import StudioDep
 from fvs.errors import ValidationFailed
+from fvs.keys.deps import AgentDep
 from fvs.providers import catalog, registry
 from fvs.providers.registry import ModelInfo
 

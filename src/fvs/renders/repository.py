@@ -1,8 +1,10 @@
-"""Render (project) queries for the agent API."""
+"""Render (project) queries for the agent API and the studio pages."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fvs.models import Project
@@ -18,6 +20,10 @@ def lock_owned_project(session: Session, *, project_id: str, account_id: str) ->
     return session.scalars(stmt.with_for_update()).first()
 
 
-def projects_of(session: Session, account_id: str, *, limit: int = 50) -> list[Project]:
-    stmt = select(Project).where(Project.account_id == account_id)
-    return list(session.scalars(stmt.order_by(Project.created_at.desc()).limit(limit)))
+def projects_with(
+    session: Session, account_id: str, columns: list[ColumnElement[Any]], *, limit: int
+) -> list[tuple[Any, ...]]:
+    """The account's newest projects, each row (Project, *columns), in one query."""
+    stmt = select(Project, *columns).where(Project.account_id == account_id)
+    rows = session.execute(stmt.order_by(Project.created_at.desc()).limit(limit))
+    return [tuple(row) for row in rows]

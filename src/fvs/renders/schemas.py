@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from fvs.errors import ValidationFailed
 
 
 class RenderRequest(BaseModel):
@@ -77,3 +79,52 @@ class RenderStatus(BaseModel):
     settings: dict[str, Any]
     created_at: str
     updated_at: str
+
+
+class Estimate(BaseModel):
+    """POST /api/agent/renders/estimate: the resolved settings and what they would cost."""
+
+    settings: dict[str, Any]
+    planned_durations: list[int]
+    credits_estimated: int
+    credits_breakdown: dict[str, int]
+    available_credits: int
+    affordable: bool
+
+
+class RenderSummary(BaseModel):
+    """One render in the studio's list (GET /api/account/projects)."""
+
+    project_id: str
+    name: str
+    status: str
+    current_stage: str
+    clip_count: int
+    progress: float
+    shot_count: int
+    credits_settled: int
+    credits_reserved: int
+    created_at: str
+
+
+def parse_render_request(raw: Any) -> RenderRequest:
+    """Validate a request body; the first problem becomes a 422 naming its field."""
+    if not isinstance(raw, dict):
+        raise ValidationFailed("request_json", "the request must be a JSON object")
+    try:
+        return RenderRequest.model_validate(raw)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "request_json", "message": _plain(e)}
+            for e in exc.errors()
+        ]
+        first = details[0]
+        raise ValidationFailed(first["field"], first["message"], details=details) from None
+
+
+def _plain(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "missing":
+        return "this field is required"
+    return str(error["msg"])

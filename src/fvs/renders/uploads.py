@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from PIL import Image, UnidentifiedImageError
 
@@ -33,6 +34,22 @@ class Upload:
     kind: str  # image | audio | text
     content_type: str
     data: bytes
+
+
+class UploadedFile(Protocol):
+    """A file part as the web framework hands it over (Starlette's UploadFile)."""
+
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def read_upload(part: str, upload: UploadedFile, *, limit: int) -> Upload:
+    """Read at most limit bytes of a file part and classify it; 422 naming the part otherwise."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed(part, f"the uploaded file is larger than {limit} bytes")
+    return sniff(part, upload.filename or part, data)
 
 
 def sniff(part: str, filename: str, data: bytes) -> Upload:

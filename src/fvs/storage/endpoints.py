@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from fvs.deps import StudioDep
 from fvs.errors import AppError
-from fvs.storage.local import UnsafePath
+from fvs.storage.base import UnsafePath
 from fvs.storage.signing import verify
 
 router = APIRouter(tags=["media"])

@@ -6,12 +6,12 @@ import os
 import tempfile
 from pathlib import Path
 
-
-class UnsafePath(ValueError):
-    pass
+from fvs.storage.base import UnsafePath
 
 
 class LocalStorage:
+    """MediaStorage on one local folder (the embedded default)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -35,8 +35,7 @@ class LocalStorage:
         """Write atomically: a reader never sees half a file."""
         return self.write_file(self.path(relative), data)
 
-    @staticmethod
-    def write_file(target: Path, data: bytes) -> Path:
+    def write_file(self, target: Path, data: bytes) -> Path:
         """Write a file atomically (temp file + rename), creating its folder."""
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")

@@ -7,35 +7,27 @@ what changed. /api/account/projects... give a signed-in browser the agent API's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from fvs.accounts import service as accounts
-from fvs.accounts.dependencies import CurrentSession, FormWriter, PageRoute, PageSession, SignedIn
+from fvs.accounts.deps import CurrentSession, FormWriter, PageRoute, PageSession, SignedIn
 from fvs.config import Settings
-from fvs.deps import StudioDep, public_base_url
+from fvs.deps import BaseUrlDep, ReadSession, StudioDep
 from fvs.errors import AppError, NotFound, ValidationFailed
-from fvs.models.projects import TERMINAL
-from fvs.pipeline.context import Studio
-from fvs.providers import registry
-from fvs.renders import repository, service
-from fvs.renders.endpoints import parse_render_request
-from fvs.renders.schemas import RenderStatus
-from fvs.renders.settings import STAGE_BEHAVIOURS
-from fvs.renders.uploads import Upload, sniff
+from fvs.options.defaults import choices
+from fvs.renders import service, submission
+from fvs.renders.schemas import RenderStatus, RenderSummary
+from fvs.renders.uploads import Upload, read_upload
+from fvs.stages import TERMINAL, TIMELINE, Stage
+from fvs.studio import Studio
+from fvs.web.templates import page
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
-TEMPLATES.env.filters["unsigned"] = lambda url: (url or "").split("?")[0]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-BaseUrl = Annotated[str, Depends(public_base_url)]
-TIMELINE = ("planning", "storyboarding", "filming", "production", "completed")
 UPLOAD_PART = "reference_image"
 CHOICE_FIELDS = ("image_resolution", "video_model", "video_resolution", "stage_behaviour")
 NUMBER_FIELDS: dict[str, type[int] | type[float]] = {
@@ -53,23 +45,25 @@ NOTICES = {
 
 
 @router.get("/projects")
-def projects_page(
-    request: Request, caller: PageSession, studio: StudioDep, base: BaseUrl
-) -> Response:
-    found = _summaries(studio, caller.account.id, base)
+def projects_page(request: Request, caller: PageSession, session: ReadSession) -> Response:
+    found = service.list_renders(session, account_id=caller.account.id)
     return _page(request, caller, "projects.html", projects=found)
 
 
 @router.get("/api/account/projects")
-def list_projects(caller: CurrentSession, studio: StudioDep, base: BaseUrl) -> dict[str, Any]:
-    return {"projects": _summaries(studio, caller.account.id, base)}
+def list_projects(caller: CurrentSession, session: ReadSession) -> dict[str, list[RenderSummary]]:
+    return {"projects": service.list_renders(session, account_id=caller.account.id)}
 
 
 @router.get("/api/account/projects/{project_id}")
 def project_status(
-    project_id: str, caller: CurrentSession, studio: StudioDep, base: BaseUrl
-) -> dict[str, Any]:
-    return _status(studio, caller.account.id, project_id, base).model_dump()
+    project_id: str,
+    caller: CurrentSession,
+    session: ReadSession,
+    studio: StudioDep,
+    base: BaseUrlDep,
+) -> RenderStatus:
+    return _status(session, studio, caller.account.id, project_id, base)
 
 
 # --- a new project --------------------------------------------------------------------
@@ -84,29 +78,22 @@ def new_project_page(request: Request, caller: PageSession, studio: StudioDep) -
 
 
 @router.post("/projects")
-async def create_project(request: Request, caller: FormWriter, studio: StudioDep) -> Response:
+async def create_project(
+    request: Request, caller: FormWriter, studio: StudioDep, base: BaseUrlDep
+) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
-        render_request = parse_render_request(_request_json(values))
-        uploads = await _uploads(form, studio.settings)
-        project_id = await run_in_threadpool(
-            studio.db.transact,
-            lambda session: (
-                service.submit_render(
-                    session,
-                    account_id=caller.account.id,
-                    request=render_request,
-                    uploads=uploads,
-                    settings=studio.settings,
-                    storage=studio.storage,
-                ).id
-            ),
+        answer = await submission.create_render(
+            studio,
+            account_id=caller.account.id,
+            raw=_request_json(values),
+            uploads=await _uploads(form, studio.settings),
+            base_url=base,
         )
     except AppError as exc:
         return _form_page(request, caller, values, problem=exc)
-    studio.wake()
-    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+    return RedirectResponse(f"/projects/{answer.body['project_id']}", status_code=303)
 
 
 # --- one project ----------------------------------------------------------------------
@@ -117,48 +104,50 @@ def project_page(
     request: Request,
     project_id: str,
     caller: PageSession,
+    session: ReadSession,
     studio: StudioDep,
-    base: BaseUrl,
+    base: BaseUrlDep,
     done: str = "",
 ) -> Response:
-    return _project_page(request, studio, caller, project_id, base, notice=NOTICES.get(done))
+    found = _status_or_none(session, studio, caller.account.id, project_id, base)
+    return _project_page(request, caller, found, notice=NOTICES.get(done))
 
 
 @router.post("/projects/{project_id}/cancel")
-def cancel_project(
-    request: Request, project_id: str, caller: FormWriter, studio: StudioDep, base: BaseUrl
+async def cancel_project(
+    request: Request, project_id: str, caller: FormWriter, studio: StudioDep, base: BaseUrlDep
 ) -> Response:
     def act(session: Session) -> object:
         return service.cancel_render(session, account_id=caller.account.id, project_id=project_id)
 
-    return _act(request, studio, caller, project_id, base, act, done="cancelled")
+    return await _act(request, studio, caller, project_id, base, act, done="cancelled")
 
 
 @router.post("/projects/{project_id}/approve")
-def approve_project(
-    request: Request, project_id: str, caller: FormWriter, studio: StudioDep, base: BaseUrl
+async def approve_project(
+    request: Request, project_id: str, caller: FormWriter, studio: StudioDep, base: BaseUrlDep
 ) -> Response:
     def act(session: Session) -> object:
         return service.approve_render(session, account_id=caller.account.id, project_id=project_id)
 
-    return _act(request, studio, caller, project_id, base, act, done="approved")
+    return await _act(request, studio, caller, project_id, base, act, done="approved")
 
 
 @router.post("/projects/{project_id}/shots/{shot_number}/regenerate")
-def regenerate_shot(
+async def regenerate_shot(
     request: Request,
     project_id: str,
     shot_number: int,
     caller: FormWriter,
     studio: StudioDep,
-    base: BaseUrl,
+    base: BaseUrlDep,
 ) -> Response:
     def act(session: Session) -> object:
         return service.regenerate_keyframe(
             session, account_id=caller.account.id, project_id=project_id, shot_number=shot_number
         )
 
-    return _act(request, studio, caller, project_id, base, act, done="regenerating")
+    return await _act(request, studio, caller, project_id, base, act, done="regenerating")
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -168,79 +157,55 @@ def _page(
     request: Request, caller: SignedIn, name: str, *, status: int = 200, **context: Any
 ) -> Response:
     context.update(email=caller.account.email, csrf_token=caller.csrf_token)
-    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return page(request, name, context, status=status)
 
 
-def _status(studio: Studio, account_id: str, project_id: str, base: str) -> RenderStatus:
-    with studio.db.read() as session:
-        project = service.get_render(session, account_id=account_id, project_id=project_id)
-        return service.render_status(
-            session,
-            project,
-            base_url=base,
-            secret=studio.settings.resolved_secret,
-            ttl_seconds=studio.settings.signed_url_ttl_seconds,
-        )
+def _status(
+    session: Session, studio: Studio, account_id: str, project_id: str, base: str
+) -> RenderStatus:
+    return service.status_of(
+        session,
+        account_id=account_id,
+        project_id=project_id,
+        base_url=base,
+        settings=studio.settings,
+    )
 
 
-def _summaries(studio: Studio, account_id: str, base: str) -> list[dict[str, Any]]:
-    """The account's projects, newest first, as the list page and its JSON show them."""
-    settings = studio.settings
-    with studio.db.read() as session:
-        statuses = [
-            service.render_status(
-                session,
-                project,
-                base_url=base,
-                secret=settings.resolved_secret,
-                ttl_seconds=settings.signed_url_ttl_seconds,
-            )
-            for project in repository.projects_of(session, account_id)
-        ]
-    keep = ("project_id", "name", "status", "current_stage", "progress", "clip_count")
-    return [
-        {
-            **s.model_dump(include=set(keep)),
-            "shot_count": len(s.shots),
-            "credits_settled": s.credits_settled,
-            "credits_reserved": s.credits_reserved,
-            "created_at": s.created_at,
-        }
-        for s in statuses
-    ]
+def _status_or_none(
+    session: Session, studio: Studio, account_id: str, project_id: str, base: str
+) -> RenderStatus | None:
+    try:
+        return _status(session, studio, account_id, project_id, base)
+    except NotFound:
+        return None
 
 
 def _project_page(
     request: Request,
-    studio: Studio,
     caller: SignedIn,
-    project_id: str,
-    base: str,
+    found: RenderStatus | None,
     *,
     notice: str | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        found = _status(studio, caller.account.id, project_id, base)
-    except NotFound:
+    if found is None:
         return _page(request, caller, "project.html", s=None, status=404)
     context = {
         "s": found,
         "timeline": _timeline(found),
         "label": _progress_label(found),
-        "percent": _percent(found),
+        "percent": round(found.progress * 100),
         "terminal": found.status in TERMINAL,
-        "halted": found.current_stage == "halted_for_review" and found.status not in TERMINAL,
+        "halted": found.current_stage == Stage.HALTED_FOR_REVIEW and found.status not in TERMINAL,
         "notice": notice,
         "error": error,
     }
     return _page(request, caller, "project.html", status=status, **context)
 
 
-def _act(
+async def _act(
     request: Request,
     studio: Studio,
     caller: SignedIn,
@@ -252,28 +217,29 @@ def _act(
 ) -> Response:
     """Run one project action; success returns to the page, a refusal shows it with the reason."""
     try:
-        studio.db.transact(act)
-    except AppError as exc:
-        return _project_page(
-            request, studio, caller, project_id, base, error=exc.message, status=exc.status_code
+        await submission.act_then_status(
+            studio, account_id=caller.account.id, project_id=project_id, base_url=base, action=act
         )
-    studio.wake()
+    except AppError as exc:
+        try:
+            found: RenderStatus | None = await submission.current_status(
+                studio, caller.account.id, project_id, base
+            )
+        except NotFound:
+            found = None
+        return _project_page(request, caller, found, error=exc.message, status=exc.status_code)
     return RedirectResponse(f"/projects/{project_id}?done={done}", status_code=303)
 
 
 def _timeline(found: RenderStatus) -> list[dict[str, str]]:
     """Each stage as done, current (or review, failed, stopped) or still to come."""
-    halted = found.current_stage == "halted_for_review"
-    stage = "storyboarding" if halted else found.current_stage
+    halted = found.current_stage == Stage.HALTED_FOR_REVIEW
+    stage = Stage.STORYBOARDING if halted else found.current_stage
     at = TIMELINE.index(stage) if stage in TIMELINE else -1
     here = {"failed": "failed", "cancelled": "stopped"}.get(found.status)
     here = here or ("review" if halted else "current")
     states = ["done" if i < at else here if i == at else "todo" for i in range(len(TIMELINE))]
     return [{"name": name, "state": state} for name, state in zip(TIMELINE, states, strict=True)]
-
-
-def _percent(found: RenderStatus) -> int:
-    return round(found.progress * 100)
 
 
 def _progress_label(found: RenderStatus) -> str:
@@ -317,13 +283,7 @@ async def _uploads(form: FormData, limits: Settings) -> list[Upload]:
     ]
     if len(files) > limits.max_uploads:
         raise ValidationFailed(UPLOAD_PART, f"attach at most {limits.max_uploads} files")
-    found = []
-    for upload in files:
-        data = await upload.read(limits.max_upload_bytes + 1)
-        if len(data) > limits.max_upload_bytes:
-            raise ValidationFailed(UPLOAD_PART, f"{upload.filename} is too large")
-        found.append(sniff(UPLOAD_PART, upload.filename or UPLOAD_PART, data))
-    return found
+    return [await read_upload(UPLOAD_PART, f, limit=limits.max_upload_bytes) for f in files]
 
 
 def _form_page(
@@ -339,7 +299,7 @@ def _form_page(
         "values": values,
         "errors": errors,
         "error": None if problem is None else _headline(problem, errors),
-        "choices": _choices(),
+        "choices": {field: choices(field) for field in CHOICE_FIELDS},
     }
     status = 200 if problem is None else problem.status_code
     return _page(request, caller, "new_project.html", status=status, **context)
@@ -349,24 +309,6 @@ def _headline(problem: AppError, errors: dict[str, str]) -> str:
     if problem.field in errors and problem.field in _FORM_FIELDS:
         return "The project was not started: please fix the field marked below."
     return f"The project was not started: {problem.message}"
-
-
-def _choices() -> dict[str, list[tuple[str, str]]]:
-    video = registry.models_for("video")
-    images = registry.models_for("image")
-    return {
-        "video_model": [(m.id, f"{m.title} ({m.id})") for m in video],
-        "video_resolution": [
-            (r, r) for r in dict.fromkeys(r for m in video for r in m.resolutions)
-        ],
-        "image_resolution": [
-            (r, r) for r in dict.fromkeys(r for m in images for r in m.credits_per_image)
-        ],
-        "stage_behaviour": [
-            (b, {"run_all": "Run all stages", "halt_for_review": "Halt for storyboard review"}[b])
-            for b in STAGE_BEHAVIOURS
-        ],
-    }
 
 
 _FORM_FIELDS = {

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fvs.billing import service as billing
+from fvs.billing.schemas import WalletEntry
 
 RECENT_TRANSFERS = 8
 # A wallet transfer's kind in words; a single transfer is "added" or "charged" by direction.
@@ -20,7 +21,7 @@ def wallet_summary(session: Session, account_id: str) -> dict[str, Any]:
     return {"balance": balance, "transfers": [_transfer_row(e) for e in history]}
 
 
-def _transfer_row(entry: billing.WalletEntry) -> dict[str, Any]:
+def _transfer_row(entry: WalletEntry) -> dict[str, Any]:
     """One transfer for people: holds name their stage ("filming stage"), not their ids."""
     hold = entry.hold_id or (entry.id if entry.kind == "pending" else None)
     single = entry.kind not in TRANSFER_WORDS

@@ -19,8 +19,15 @@ OWL = Subject(key="owl", description="a snowy owl", palette=("#eeeeee",))
 BIBLE = ContinuityBible(
     subjects=(FOX, OWL), setting="a snowy forest", palette=("#102030",), style="cinematic"
 )
-SHOT = ShotPlan(0, "The fox meets the owl.", "A fox and an owl in snow.", "", "push_in", 4,
-                subject_keys=("red-fox", "owl"))  # fmt: skip
+SHOT = ShotPlan(
+    index=0,
+    text="The fox meets the owl.",
+    image_prompt="A fox and an owl in snow.",
+    video_prompt="",
+    camera_move="push_in",
+    duration_seconds=4,
+    subject_keys=("red-fox", "owl"),
+)
 
 
 def _decode(data: str) -> bytes:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from fvs.providers.base import CAMERA_MOVES, PlanRequest
+from fvs.providers.durations import closest_total
 from fvs.providers.google.client import make_client
 from fvs.providers.google.planner import GeminiPlanner, PlanningFailed, slugify
-from fvs.providers.local.durations import closest_total
 from tests.fakes.vertex import FakeVertex
 from tests.fakes.vertex_media import png_bytes
 

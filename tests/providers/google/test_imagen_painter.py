@@ -16,7 +16,13 @@ BIBLE = ContinuityBible(
     subjects=(FOX,), setting="a snowy forest", palette=("#102030",), style="cinematic"
 )
 SHOT = ShotPlan(
-    0, "The fox looks up.", "A fox in snow.", "", "tilt_up", 4, subject_keys=("red-fox",)
+    index=0,
+    text="The fox looks up.",
+    image_prompt="A fox in snow.",
+    video_prompt="",
+    camera_move="tilt_up",
+    duration_seconds=4,
+    subject_keys=("red-fox",),
 )
 
 

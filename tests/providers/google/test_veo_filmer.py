@@ -14,7 +14,14 @@ from fvs.providers.google.filmer import VeoFilmer
 from tests.fakes.vertex import FakeVertex
 from tests.fakes.vertex_media import png_bytes
 
-SHOT = ShotPlan(0, "A fox in snow.", "A fox in snow.", "The fox runs.", "push_in", 4)
+SHOT = ShotPlan(
+    index=0,
+    text="A fox in snow.",
+    image_prompt="A fox in snow.",
+    video_prompt="The fox runs.",
+    camera_move="push_in",
+    duration_seconds=4,
+)
 SPEC = ClipSpec(width=1280, height=720, fps=24, duration_seconds=4, seed=7, audio=True)
 
 

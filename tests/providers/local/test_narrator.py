@@ -7,7 +7,8 @@ import wave
 
 import pytest
 
-from fvs.providers.local.narrator import EspeakNarrator, NarrationFailed, NarratorUnavailable
+from fvs.providers.base import NarratorUnavailable
+from fvs.providers.local.narrator import EspeakNarrator, NarrationFailed
 
 HAVE_ESPEAK = shutil.which("espeak-ng") is not None
 

@@ -154,5 +154,5 @@ def test_reference_image_colours_become_the_subject_palette(tmp_path):
 def test_plan_is_deterministic_and_round_trips_json():
     first, second = LocalPlanner().plan(_request()), LocalPlanner().plan(_request())
     assert first == second
-    data = json.loads(json.dumps(first.to_json()))
-    assert Plan.from_json(data) == first
+    data = json.loads(json.dumps(first.model_dump(mode="json")))
+    assert Plan.model_validate(data) == first

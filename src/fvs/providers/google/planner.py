@@ -19,17 +19,24 @@ from typing import Literal
 from google.genai import types
 from pydantic import BaseModel, ValidationError, field_validator
 
-from fvs.providers.base import CAMERA_MOVES, ContinuityBible, Plan, PlanRequest, ShotPlan, Subject
+from fvs.providers.base import (
+    CAMERA_MOVES,
+    MAX_SUBJECTS,
+    ContinuityBible,
+    Plan,
+    PlanRequest,
+    ShotPlan,
+    Subject,
+)
+from fvs.providers.durations import closest_total, plan_durations
 from fvs.providers.google.client import (
     GoogleModel,
     GoogleProviderError,
 )
-from fvs.providers.local.durations import closest_total, plan_durations
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # the first call and two more
-MAX_SUBJECTS = 4
 MAX_REFERENCE_IMAGES = 4
 HEX = re.compile(r"^#[0-9a-f]{6}$")
 CameraMove = Literal[

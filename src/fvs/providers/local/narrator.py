@@ -6,11 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from fvs.providers.base import NarratorUnavailable
+
 SPEAK_TIMEOUT_SECONDS = 60
-
-
-class NarratorUnavailable(Exception):
-    """espeak-ng is not installed, so local narration cannot run."""
 
 
 class NarrationFailed(RuntimeError):

@@ -13,10 +13,17 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from fvs.providers.base import CAMERA_MOVES, ContinuityBible, Plan, PlanRequest, ShotPlan, Subject
-from fvs.providers.local.durations import plan_durations
+from fvs.providers.base import (
+    CAMERA_MOVES,
+    MAX_SUBJECTS,
+    ContinuityBible,
+    Plan,
+    PlanRequest,
+    ShotPlan,
+    Subject,
+)
+from fvs.providers.durations import plan_durations
 
-MAX_SUBJECTS = 4
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 MARKER = re.compile(
     rf"\bshot\s+(?:\d+|{'|'.join(NUMBER_WORDS)})\s*[:\-\u2013\u2014.)]\s*", re.IGNORECASE
@@ -396,5 +403,15 @@ class LocalPlanner:
             image = _image_prompt(place, present, beat, bible, colour_names)
             video = _video_prompt(beat, move, strong, bible)
             keys = tuple(s.key for s in present)
-            shots.append(ShotPlan(index, beat, image, video, move, seconds[index], keys))
+            shots.append(
+                ShotPlan(
+                    index=index,
+                    text=beat,
+                    image_prompt=image,
+                    video_prompt=video,
+                    camera_move=move,
+                    duration_seconds=seconds[index],
+                    subject_keys=keys,
+                )
+            )
         return Plan(shots=tuple(shots), bible=bible)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fvs.providers.local.durations import check_reachable, closest_total, plan_durations
+from fvs.providers.durations import check_reachable, closest_total, plan_durations
 
 allowed_sets = st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True)
 

@@ -19,12 +19,12 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from fvs.accounts import sessions
+from fvs.accounts import cookies, sessions
 from fvs.accounts.service import get_account
 from fvs.deps import StudioDep
 from fvs.errors import AppError
 from fvs.models import Account
-from fvs.pipeline.context import Studio
+from fvs.studio import Studio
 
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
@@ -85,7 +85,7 @@ def _lookup(studio: Studio, token: str | None) -> SignedIn | None:
 
 async def optional_session(request: Request, studio: StudioDep) -> SignedIn | None:
     """The signed-in browser, or None."""
-    return await run_in_threadpool(_lookup, studio, request.cookies.get(sessions.COOKIE))
+    return await run_in_threadpool(_lookup, studio, request.cookies.get(cookies.COOKIE))
 
 
 MaybeSignedIn = Annotated[SignedIn | None, Depends(optional_session)]
@@ -140,7 +140,7 @@ FormWriter = Annotated[SignedIn, Depends(form_writer)]
 async def pre_login_form(request: Request) -> None:
     """A sign-up or login post: the hidden field must equal the fvs_csrf cookie (403)."""
     form = await request.form()
-    if not tokens_match(_text(form.get(CSRF_FIELD)), request.cookies.get(sessions.CSRF_COOKIE)):
+    if not tokens_match(_text(form.get(CSRF_FIELD)), request.cookies.get(cookies.CSRF_COOKIE)):
         raise CsrfFailed("the form expired or the fvs_csrf cookie is missing; reload the page")
 
 

@@ -1,0 +1,32 @@
+"""The agent key as a FastAPI dependency: every agent route names AgentDep."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from fvs.deps import StudioDep
+from fvs.keys import service as keys
+from fvs.keys.service import Principal
+from fvs.studio import Studio
+
+KEY_HEADER = "X-FVS-Agent-Key"
+
+
+def _verify(studio: Studio, clear: str | None) -> Principal:
+    secret = studio.settings.resolved_secret
+    with studio.db.read() as session:
+        principal = keys.verify_key(session, clear=clear, secret=secret)
+    if principal.last_used_stale:
+        studio.db.transact(lambda s: keys.touch_last_used(s, key_id=principal.key_id))
+    return principal
+
+
+async def agent_principal(request: Request, studio: StudioDep) -> Principal:
+    """The account behind the X-FVS-Agent-Key header, or 401."""
+    return await run_in_threadpool(_verify, studio, request.headers.get(KEY_HEADER))
+
+
+AgentDep = Annotated[Principal, Depends(agent_principal)]

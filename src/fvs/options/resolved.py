@@ -1,0 +1,75 @@
+"""A render's resolved settings: request fields over account defaults over the studio's.
+
+Resolved once at submit, validated against the registry, stored on the project as
+JSON and read back typed by every stage, price and status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from fvs.providers import registry
+
+
+class Execution(BaseModel):
+    """Which model was asked for a role, and which one really runs it here."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    runs_on: str
+    provider: str
+    standin: bool
+
+
+class Executions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    planner: Execution
+    image: Execution
+    video: Execution
+    tts: Execution
+
+    def of(self, role: str) -> Execution:
+        """The execution of a role: planner, image, video or tts."""
+        execution: Execution = getattr(self, role)
+        return execution
+
+
+class ResolvedRender(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    project_mode: str
+    video_model: str
+    video_resolution: str
+    image_resolution: str
+    aspect_ratio: str
+    stage_voice_briefs_enabled: bool
+    planner_model: str
+    image_model: str
+    tts_model: str
+    stage_behaviour: str
+    name: str
+    screenplay: str
+    instructions: str
+    shot_count: int
+    scene_target_duration_seconds: float
+    planned_durations: list[int]
+    executions: Executions
+    seed: int | None = None
+
+    def runs_on(self, role: str) -> registry.ModelInfo:
+        """The registry entry of the model that really runs a role."""
+        model = registry.find(self.executions.of(role).runs_on)
+        assert model is not None, self.executions.of(role)
+        return model
+
+    @property
+    def halts_for_review(self) -> bool:
+        return self.stage_behaviour == "halt_for_review"
+
+    def public(self) -> dict[str, Any]:
+        """What the status shows of the settings: everything but the texts."""
+        return self.model_dump(exclude={"screenplay", "instructions"}, exclude_none=True)

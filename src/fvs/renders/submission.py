@@ -1,0 +1,155 @@
+"""One submit path for the agent API and the studio's form, and the status reads around it.
+
+A submit claims its Idempotency-Key (or replays the first answer), creates the
+render in one transaction, wakes the workers, waits as long as the request
+asked, and stores the answer it gives for replays. A refused submit frees its key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fvs.renders import idempotency, service
+from fvs.renders.schemas import RenderStatus, parse_render_request
+from fvs.renders.uploads import Upload
+from fvs.stages import TERMINAL, Status
+from fvs.studio import Studio
+
+WAIT_POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a submit answers: 200 once completed, else 202; replayed for a repeated key."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+async def create_render(
+    studio: Studio,
+    *,
+    account_id: str,
+    raw: Any,
+    uploads: list[Upload],
+    base_url: str,
+    idempotency_key: str | None = None,
+) -> Answer:
+    """Validate, hold credits, create the render and answer with its status (or a replay)."""
+    request = parse_render_request(raw)
+    key = None if idempotency_key is None else idempotency.check_key(idempotency_key)
+    if key is not None:
+        fingerprint = idempotency.fingerprint(raw, uploads)
+        replay = await _claim(studio, account_id, key, fingerprint)
+        if replay is not None:
+            body = (
+                replay.body
+                or (
+                    await current_status(studio, account_id, str(replay.project_id), base_url)
+                ).model_dump()
+            )
+            return Answer(replay.status_code, body, replayed=True)
+
+    def submit(session: Session) -> str:
+        project = service.submit_render(
+            session,
+            account_id=account_id,
+            request=request,
+            uploads=uploads,
+            settings=studio.settings,
+            storage=studio.storage,
+        )
+        if key is not None:
+            idempotency.bind_project(session, account_id=account_id, key=key, project_id=project.id)
+        return project.id
+
+    try:
+        project_id = await to_thread.run_sync(studio.db.transact, submit)
+    except Exception:
+        if key is not None:
+            await _write(studio, lambda s: idempotency.release(s, account_id=account_id, key=key))
+        raise
+    studio.wake()
+    status = await wait_for_status(
+        studio, account_id, project_id, base_url, request.wait_for_completion_seconds
+    )
+    answer = Answer(200 if status.status == Status.COMPLETED else 202, status.model_dump())
+    if key is not None:
+        await _write(
+            studio,
+            lambda s: idempotency.store_answer(
+                s, account_id=account_id, key=key, status_code=answer.status_code, body=answer.body
+            ),
+        )
+    return answer
+
+
+async def current_status(
+    studio: Studio, account_id: str, project_id: str, base_url: str
+) -> RenderStatus:
+    """The render's status body, read in a worker thread; 404 for another account's id."""
+
+    def read() -> RenderStatus:
+        with studio.db.read() as session:
+            return service.status_of(
+                session,
+                account_id=account_id,
+                project_id=project_id,
+                base_url=base_url,
+                settings=studio.settings,
+            )
+
+    return await to_thread.run_sync(read)
+
+
+async def wait_for_status(
+    studio: Studio, account_id: str, project_id: str, base_url: str, seconds: float
+) -> RenderStatus:
+    """The status once the render ends, or when the wait (capped by the studio) runs out."""
+    deadline = time.monotonic() + min(seconds, studio.settings.max_wait_seconds)
+    while True:
+        status = await current_status(studio, account_id, project_id, base_url)
+        if status.status in TERMINAL or time.monotonic() >= deadline:
+            return status
+        await asyncio.sleep(WAIT_POLL_SECONDS)
+
+
+async def act_then_status(
+    studio: Studio,
+    *,
+    account_id: str,
+    project_id: str,
+    base_url: str,
+    action: Callable[[Session], object],
+) -> RenderStatus:
+    """Run one state-changing service call, wake the workers, answer with the status."""
+    await _write(studio, action)
+    studio.wake()
+    return await current_status(studio, account_id, project_id, base_url)
+
+
+async def _write(studio: Studio, action: Callable[[Session], object]) -> None:
+    await to_thread.run_sync(studio.db.transact, action)
+
+
+async def _claim(
+    studio: Studio, account_id: str, key: str, request_hash: str
+) -> idempotency.Replay | None:
+    def claim(session: Session) -> idempotency.Replay | None:
+        return idempotency.claim(session, account_id=account_id, key=key, request_hash=request_hash)
+
+    try:
+        return await to_thread.run_sync(studio.db.transact, claim)
+    except IntegrityError:  # a concurrent twin inserted the same key first
+        raise idempotency.IdempotencyKeyInUse(
+            "a request with this Idempotency-Key is still being accepted", field=idempotency.HEADER
+        ) from None
