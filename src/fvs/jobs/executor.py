@@ -42,7 +42,8 @@ class ThreadExecutor:
         self.owner = f"threads-{uuid.uuid4().hex[:12]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _running
+        self._leasing = threading.Lock()  # one lease at a time, so the per-shot cap holds
         self._running: dict[int, JobRef] = {}
         self._threads: list[threading.Thread] = []
 
@@ -75,7 +76,9 @@ class ThreadExecutor:
                 job = None
             if job is None:
                 self._wake.wait(0.5)
-                self._wake.clear()
+                # Once stopping, leave the event set so no other worker sleeps through it.
+                if not self._stop.is_set():
+                    self._wake.clear()
                 continue
             try:
                 self.run_job(job)
@@ -87,17 +90,19 @@ class ThreadExecutor:
             self._wake.set()  # the step may have enqueued more work
 
     def _lease(self) -> JobRef | None:
-        with self._lock:
-            busy_shots = sum(1 for j in self._running.values() if j.step in PER_SHOT_STEPS)
-        # Bound per-shot steps (painting, filming) so they cannot starve everything else.
-        exclude = PER_SHOT_STEPS if busy_shots >= self.settings.shot_concurrency else ()
-
-        lease = timedelta(seconds=self.settings.job_lease_seconds)
-        ref = lease_one(self.db, owner=self.owner, lease=lease, exclude_steps=exclude)
-        if ref is not None:
+        # Count, lease and register under one lock: idle workers that counted at once
+        # would all see room under the per-shot cap and overshoot it together.
+        with self._leasing:
             with self._lock:
-                self._running[ref.id] = ref
-        return ref
+                busy_shots = sum(1 for j in self._running.values() if j.step in PER_SHOT_STEPS)
+            # Bound per-shot steps (painting, filming) so they cannot starve everything else.
+            exclude = PER_SHOT_STEPS if busy_shots >= self.settings.shot_concurrency else ()
+            lease = timedelta(seconds=self.settings.job_lease_seconds)
+            ref = lease_one(self.db, owner=self.owner, lease=lease, exclude_steps=exclude)
+            if ref is not None:
+                with self._lock:
+                    self._running[ref.id] = ref
+            return ref
 
     def _extend_leases(self) -> None:
         with self._lock:
