@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,6 +68,14 @@ def start_executor(studio: Studio) -> ThreadExecutor:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
     settings = settings or Settings()
+    app = FastAPI(title="Future Video Studio", version="0.1.0", lifespan=_lifespan(settings))
+    _install_error_handlers(app)
+    _add_routes(app)
+    return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Build the studio when the app starts (and its executor, if it runs in threads)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,8 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 executor.stop()
             studio.db.dispose()
 
-    app = FastAPI(title="Future Video Studio", version="0.1.0", lifespan=lifespan)
-    _install_error_handlers(app)
+    return lifespan
+
+
+def _add_routes(app: FastAPI) -> None:
+    """Every feature's router, the static files, and the root's short self-description."""
     app.include_router(renders_router)
     app.include_router(wallet_router)
     app.include_router(models_router)
@@ -103,8 +114,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "agent_api": "/api/agent/renders",
             "docs": "/docs",
         }
-
-    return app
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

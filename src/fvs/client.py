@@ -15,7 +15,9 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-STAGES = ("planning", "storyboarding", "filming", "production")
+from fvs.stages import WORK_STAGES
+
+STAGES = tuple(w.stage.value for w in WORK_STAGES)
 KEY_HEADER = "X-FVS-Agent-Key"
 
 

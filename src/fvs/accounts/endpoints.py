@@ -29,14 +29,11 @@ def get_session(signed_in: CurrentSession) -> SessionOut:
 # JSON-only: a cross-site page cannot send application/json without a CORS preflight,
 # so this sign-in needs no CSRF token.
 @router.post("/session")
-def sign_in(body: Credentials, request: Request, studio: StudioDep) -> JSONResponse:
-    started = studio.db.transact(
-        lambda session: accounts.sign_in(
-            session,
-            email=body.email,
-            password=body.password,
-            secret=studio.settings.resolved_secret,
-        )
+def sign_in(
+    body: Credentials, request: Request, session: WriteSession, studio: StudioDep
+) -> JSONResponse:
+    started = accounts.sign_in(
+        session, email=body.email, password=body.password, secret=studio.settings.resolved_secret
     )
     answer = SessionOut(
         account_id=started.record.account_id,

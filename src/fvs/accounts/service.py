@@ -8,6 +8,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fvs.accounts import repository, sessions
@@ -64,8 +65,12 @@ def create_account(
         defaults=defaults or {},
         password_hash=_hasher.hash(password) if password else None,
     )
-    session.add(account)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent sign-up for the same email lost the race
+            session.add(account)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"an account for {email} already exists", field="email") from None
     billing.open_wallet(session, account_id=account.id)
     return account
 

@@ -24,6 +24,7 @@ class StartedSession:
 
 
 def session_id_for(token: str, secret: bytes) -> str:
+    """The stored id of a cookie token: its HMAC under the studio's secret."""
     return hmac.new(secret, token.encode(), hashlib.sha256).hexdigest()
 
 

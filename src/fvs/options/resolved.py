@@ -68,6 +68,7 @@ class ResolvedRender(BaseModel):
 
     @property
     def halts_for_review(self) -> bool:
+        """True when the render stops after the storyboard for a person to approve it."""
         return self.stage_behaviour == "halt_for_review"
 
     def public(self) -> dict[str, Any]:

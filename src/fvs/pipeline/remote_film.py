@@ -90,28 +90,14 @@ def film_remote(
     out: Path,
 ) -> bool:
     """True once the clip is saved at `out`; False when the job was re-scheduled to poll."""
-    settings = studio.settings
     op = _operation(studio, job)
     if op.name is None:
-        prompt = (
-            shot.video_prompt
-            if op.safety_retries == 0
-            else soften_prompt(shot.video_prompt, op.safety_retries)
+        op = _start(
+            studio, job, filmer=filmer, shot=shot, bible=bible, spec=spec, keyframe=keyframe, op=op
         )
-        started = filmer.start(
-            shot, keyframe, spec, prompt=prompt, negative_prompt=negative_prompt(bible)
-        )
-        op = Operation(started.operation_name, utcnow(), op.safety_retries)
-        _update_shot(studio, job, operation_name=op.name, operation_started_at=op.started_at)
     result = filmer.poll(VideoJob(operation_name=str(op.name)))
     if not result.done:
-        waited = (utcnow() - (op.started_at or utcnow())).total_seconds()
-        if waited > settings.veo_deadline_seconds:
-            _update_shot(studio, job, operation_name=None)
-            raise TimeoutError(
-                f"{model_id} did not deliver the clip within {settings.veo_deadline_seconds:.0f} s"
-            )
-        state.reschedule(studio, job, delay_seconds=settings.veo_poll_seconds)
+        _poll_later(studio, job, op, model_id)
         return False
     if result.video:
         studio.storage.write_file(out, result.video)
@@ -120,6 +106,43 @@ def film_remote(
     if result.filtered:
         return _withheld(studio, job, op, model_id, result.reasons)
     raise RuntimeError(f"{model_id} failed: {result.error or 'no video and no reason given'}")
+
+
+def _start(
+    studio: Studio,
+    job: JobRef,
+    *,
+    filmer: RemoteVideoFilmer,
+    shot: ShotPlan,
+    bible: ContinuityBible,
+    spec: ClipSpec,
+    keyframe: Path | None,
+    op: Operation,
+) -> Operation:
+    """Start the clip (softened after a withheld attempt) and save its operation on the shot."""
+    prompt = (
+        shot.video_prompt
+        if op.safety_retries == 0
+        else soften_prompt(shot.video_prompt, op.safety_retries)
+    )
+    started = filmer.start(
+        shot, keyframe, spec, prompt=prompt, negative_prompt=negative_prompt(bible)
+    )
+    op = Operation(started.operation_name, utcnow(), op.safety_retries)
+    _update_shot(studio, job, operation_name=op.name, operation_started_at=op.started_at)
+    return op
+
+
+def _poll_later(studio: Studio, job: JobRef, op: Operation, model_id: str) -> None:
+    """Re-schedule the job to poll again, or give up once the model is past its deadline."""
+    settings = studio.settings
+    waited = (utcnow() - (op.started_at or utcnow())).total_seconds()
+    if waited > settings.veo_deadline_seconds:
+        _update_shot(studio, job, operation_name=None)
+        raise TimeoutError(
+            f"{model_id} did not deliver the clip within {settings.veo_deadline_seconds:.0f} s"
+        )
+    state.reschedule(studio, job, delay_seconds=settings.veo_poll_seconds)
 
 
 def _withheld(

@@ -28,6 +28,7 @@ class StepInput:
 
     @property
     def plan(self) -> Plan:
+        """The render's plan, typed; only steps after planning ask for it."""
         assert self.plan_json is not None, "this step runs after planning"
         return Plan.model_validate(self.plan_json)
 

@@ -41,17 +41,7 @@ def plan_step(studio: Studio, job: JobRef) -> None:
     brief = voice(studio, job, render, Stage.PLANNING, plan)
 
     def apply(session: Session, project: Project) -> None:
-        project.plan = plan.model_dump(mode="json")
-        for shot in plan.shots:
-            session.add(
-                Shot(
-                    project_id=project.id,
-                    index=shot.index,
-                    text=shot.text,
-                    duration_seconds=shot.duration_seconds,
-                    camera_move=shot.camera_move,
-                )
-            )
+        _record_plan(session, project, plan)
         record_provider(project, Stage.PLANNING, "planner")
         state.settle_stage(session, project, Stage.PLANNING, pricing.planning_credits(render))
         record_brief(studio, session, project, brief)
@@ -59,6 +49,21 @@ def plan_step(studio: Studio, job: JobRef) -> None:
         state.enqueue(session, project, Step.REFERENCES)
 
     state.commit_step(studio, job, apply)
+
+
+def _record_plan(session: Session, project: Project, plan: Plan) -> None:
+    """Keep the plan on the project and add one Shot row per planned shot."""
+    project.plan = plan.model_dump(mode="json")
+    for shot in plan.shots:
+        session.add(
+            Shot(
+                project_id=project.id,
+                index=shot.index,
+                text=shot.text,
+                duration_seconds=shot.duration_seconds,
+                camera_move=shot.camera_move,
+            )
+        )
 
 
 def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
@@ -170,35 +175,47 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
-        project.final_path = studio.storage.relative(final)
-        project.contact_sheet_path = studio.storage.relative(sheet)
-        for role, path, kind, ctype in (
-            ("final", final, "video", "video/mp4"),
-            ("contact_sheet", sheet, "image", "image/jpeg"),
-        ):
-            record_asset(
-                studio,
-                session,
-                project,
-                path,
-                role=role,
-                kind=kind,
-                name=role,
-                content_type=ctype,
-                stage=Stage.PRODUCTION,
-            )
-        production = {
-            "provider": "local",
-            "runs_on": "ffmpeg",
-            "stream_copied": joined.stream_copied,
-        }
-        project.providers = {**project.providers, Stage.PRODUCTION: production}
+        _record_deliverables(studio, session, project, final=final, sheet=sheet)
+        _record_production_provider(project, joined)
         credits = pricing.production_credits(joined.media.duration_seconds)
         state.settle_stage(session, project, Stage.PRODUCTION, credits)
         record_brief(studio, session, project, brief)
         state.complete(session, project)
 
     state.commit_step(studio, job, apply)
+
+
+def _record_deliverables(
+    studio: Studio, session: Session, project: Project, *, final: Path, sheet: Path
+) -> None:
+    """Point the project at its final cut and contact sheet, and record both as assets."""
+    project.final_path = studio.storage.relative(final)
+    project.contact_sheet_path = studio.storage.relative(sheet)
+    for role, path, kind, ctype in (
+        ("final", final, "video", "video/mp4"),
+        ("contact_sheet", sheet, "image", "image/jpeg"),
+    ):
+        record_asset(
+            studio,
+            session,
+            project,
+            path,
+            role=role,
+            kind=kind,
+            name=role,
+            content_type=ctype,
+            stage=Stage.PRODUCTION,
+        )
+
+
+def _record_production_provider(project: Project, joined: JoinResult) -> None:
+    """Note that production ran on the local ffmpeg, and whether the join copied streams."""
+    production = {
+        "provider": "local",
+        "runs_on": "ffmpeg",
+        "stream_copied": joined.stream_copied,
+    }
+    project.providers = {**project.providers, Stage.PRODUCTION: production}
 
 
 def _join_and_check(

@@ -30,35 +30,50 @@ def references_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     plan = begun.plan
-    painter = studio.providers.painter(runs_on(begun.render, "image"))
+    painted = _paint_references(studio, job, begun.render, plan)
+
+    def apply(session: Session, project: Project) -> None:
+        _record_references(studio, session, project, painted)
+        for shot in plan.shots:
+            state.enqueue(session, project, Step.KEYFRAME, shot.index)
+
+    state.commit_step(studio, job, apply)
+
+
+def _paint_references(
+    studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan
+) -> dict[str, Path]:
+    """Paint each subject's reference image; the path of each, by subject key."""
+    painter = studio.providers.painter(runs_on(render, "image"))
     folder = studio.storage.project_dir(job.project_id) / "subjects"
     folder.mkdir(exist_ok=True)
     painted = {}
     for subject in plan.bible.subjects[:MAX_SUBJECTS]:
         out = folder / f"{subject.key}.png"
         if not out.exists():  # painted before a crash: do not pay twice
-            painter.paint_reference(subject, plan.bible, image_size(begun.render), out)
+            painter.paint_reference(subject, plan.bible, image_size(render), out)
         painted[subject.key] = out
+    return painted
 
-    def apply(session: Session, project: Project) -> None:
-        known = {a.name for a in repository.assets(session, project.id, role="subject")}
-        for key, path in painted.items():
-            if key not in known:
-                record_asset(
-                    studio,
-                    session,
-                    project,
-                    path,
-                    role="subject",
-                    kind="image",
-                    name=key,
-                    content_type="image/png",
-                    stage=Stage.STORYBOARDING,
-                )
-        for shot in plan.shots:
-            state.enqueue(session, project, Step.KEYFRAME, shot.index)
 
-    state.commit_step(studio, job, apply)
+def _record_references(
+    studio: Studio, session: Session, project: Project, painted: dict[str, Path]
+) -> None:
+    """Record each painted reference as a subject asset, unless a retried step already did."""
+    known = {a.name for a in repository.assets(session, project.id, role="subject")}
+    for key, path in painted.items():
+        if key not in known:
+            record_asset(
+                studio,
+                session,
+                project,
+                path,
+                role="subject",
+                kind="image",
+                name=key,
+                content_type="image/png",
+                stage=Stage.STORYBOARDING,
+            )
 
 
 def _paint_keyframe(

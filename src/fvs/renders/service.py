@@ -18,7 +18,7 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import service as pipeline
 from fvs.pipeline.service import ShotCounts
 from fvs.renders import repository
-from fvs.renders.schemas import Estimate, RenderStatus, RenderSummary, ShotStatus
+from fvs.renders.schemas import Estimate, RenderRequest, RenderStatus, RenderSummary, ShotStatus
 from fvs.renders.settings import resolve_render
 from fvs.renders.uploads import Upload
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
@@ -30,7 +30,7 @@ LIST_LIMIT = 50
 
 
 def quote_render(
-    session: Session, *, account_id: str, request: Any, settings: Settings
+    session: Session, *, account_id: str, request: RenderRequest, settings: Settings
 ) -> tuple[ResolvedRender, dict[str, int]]:
     """Resolve and price a request without creating anything."""
     account = accounts.get_account(session, account_id)
@@ -39,7 +39,7 @@ def quote_render(
 
 
 def estimate_render(
-    session: Session, *, account_id: str, request: Any, settings: Settings
+    session: Session, *, account_id: str, request: RenderRequest, settings: Settings
 ) -> Estimate:
     """What a request would resolve to and cost, against the wallet; charges nothing."""
     resolved, stages = quote_render(
@@ -61,7 +61,7 @@ def submit_render(
     session: Session,
     *,
     account_id: str,
-    request: Any,
+    request: RenderRequest,
     uploads: list[Upload],
     settings: Settings,
     storage: MediaStorage,
@@ -78,6 +78,23 @@ def submit_render(
         estimate=estimate,
         timeout=timedelta(seconds=settings.hold_timeout_seconds),
     )
+    project = _add_project(
+        session,
+        project_id=project_id,
+        account_id=account_id,
+        resolved=resolved,
+        reserved=reserved,
+    )
+    for upload in uploads:
+        _store_upload(session, storage, project_id, upload)
+    pipeline.start(session, project)
+    return project
+
+
+def _add_project(
+    session: Session, *, project_id: str, account_id: str, resolved: ResolvedRender, reserved: int
+) -> Project:
+    """Add the project row and its first run, which it names as active."""
     run = Run(id=new_id("run"), project_id=project_id)
     project = Project(
         id=project_id,
@@ -90,11 +107,9 @@ def submit_render(
         credits_reserved=reserved,
     )
     session.add(project)
+    # Insert the project before its run, whose row points at it.
     session.flush()
     session.add(run)
-    for upload in uploads:
-        _store_upload(session, storage, project_id, upload)
-    pipeline.start(session, project)
     return project
 
 
@@ -204,7 +219,7 @@ def render_status(
         current_stage=project.current_stage,
         is_running=_is_running(project),
         run_id=project.active_run_id,
-        final_video_url=link(project.final_path) if project.status == Status.COMPLETED else None,
+        final_video_url=_final_video_url(project, link),
         last_error=project.last_error,
         asset_count=sum(1 for a in assets if a.role in DELIVERABLE_ROLES),
         clip_count=sum(1 for s in shots if s.clip_path),
@@ -217,9 +232,7 @@ def render_status(
         notes=project.notes,
         shots=[_shot_status(s, link) for s in shots],
         contact_sheet_url=link(project.contact_sheet_path),
-        voice_briefs=[
-            {"stage": a.stage, "url": link(a.path)} for a in assets if a.role == "voice_brief"
-        ],
+        voice_briefs=_voice_briefs(assets, link),
         settings=ResolvedRender.model_validate(project.settings).public(),
         created_at=project.created_at.isoformat(),
         updated_at=project.updated_at.isoformat(),
@@ -278,6 +291,15 @@ def _shot_status(shot: Shot, link: _Links) -> ShotStatus:
         state="filmed" if shot.clip_path else "keyframed" if shot.keyframe_path else "planned",
         notes=shot.notes,
     )
+
+
+def _final_video_url(project: Project, link: _Links) -> str | None:
+    # The final cut is offered only once the whole render has completed.
+    return link(project.final_path) if project.status == Status.COMPLETED else None
+
+
+def _voice_briefs(assets: list[Asset], link: _Links) -> list[dict[str, Any]]:
+    return [{"stage": a.stage, "url": link(a.path)} for a in assets if a.role == "voice_brief"]
 
 
 def _is_running(project: Project) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fvs.renders import idempotency, service
-from fvs.renders.schemas import RenderStatus, parse_render_request
+from fvs.renders.schemas import RenderRequest, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload
 from fvs.stages import TERMINAL, Status
 from fvs.studio import Studio
@@ -48,16 +48,49 @@ async def create_render(
     request = parse_render_request(raw)
     key = None if idempotency_key is None else idempotency.check_key(idempotency_key)
     if key is not None:
-        fingerprint = idempotency.fingerprint(raw, uploads)
-        replay = await _claim(studio, account_id, key, fingerprint)
-        if replay is not None:
-            body = (
-                replay.body
-                or (
-                    await current_status(studio, account_id, str(replay.project_id), base_url)
-                ).model_dump()
-            )
-            return Answer(replay.status_code, body, replayed=True)
+        replayed = await _replay(
+            studio, account_id=account_id, key=key, raw=raw, uploads=uploads, base_url=base_url
+        )
+        if replayed is not None:
+            return replayed
+    project_id = await _submit(
+        studio, account_id=account_id, request=request, uploads=uploads, key=key
+    )
+    studio.wake()
+    status = await wait_for_status(
+        studio, account_id, project_id, base_url, request.wait_for_completion_seconds
+    )
+    answer = Answer(200 if status.status == Status.COMPLETED else 202, status.model_dump())
+    if key is not None:
+        await _remember(studio, account_id=account_id, key=key, answer=answer)
+    return answer
+
+
+async def _replay(
+    studio: Studio, *, account_id: str, key: str, raw: Any, uploads: list[Upload], base_url: str
+) -> Answer | None:
+    """Claim the key; for a repeated one, the first answer (or the render's status now)."""
+    fingerprint = idempotency.fingerprint(raw, uploads)
+    replay = await _claim(studio, account_id, key, fingerprint)
+    if replay is None:
+        return None
+    # No stored answer yet (the first request is still waiting, or died): show the status now.
+    body = (
+        replay.body
+        or (await current_status(studio, account_id, str(replay.project_id), base_url)).model_dump()
+    )
+    return Answer(replay.status_code, body, replayed=True)
+
+
+async def _submit(
+    studio: Studio,
+    *,
+    account_id: str,
+    request: RenderRequest,
+    uploads: list[Upload],
+    key: str | None,
+) -> str:
+    """Create the render in one transaction and bind the key to it; a failure frees the key."""
 
     def submit(session: Session) -> str:
         project = service.submit_render(
@@ -73,24 +106,21 @@ async def create_render(
         return project.id
 
     try:
-        project_id = await to_thread.run_sync(studio.db.transact, submit)
+        return await to_thread.run_sync(studio.db.transact, submit)
     except Exception:
         if key is not None:
             await _write(studio, lambda s: idempotency.release(s, account_id=account_id, key=key))
         raise
-    studio.wake()
-    status = await wait_for_status(
-        studio, account_id, project_id, base_url, request.wait_for_completion_seconds
+
+
+async def _remember(studio: Studio, *, account_id: str, key: str, answer: Answer) -> None:
+    """Store the answer under its key, so a repeated request gets the same one."""
+    await _write(
+        studio,
+        lambda s: idempotency.store_answer(
+            s, account_id=account_id, key=key, status_code=answer.status_code, body=answer.body
+        ),
     )
-    answer = Answer(200 if status.status == Status.COMPLETED else 202, status.model_dump())
-    if key is not None:
-        await _write(
-            studio,
-            lambda s: idempotency.store_answer(
-                s, account_id=account_id, key=key, status_code=answer.status_code, body=answer.body
-            ),
-        )
-    return answer
 
 
 async def current_status(

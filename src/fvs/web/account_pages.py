@@ -66,9 +66,13 @@ def signup_page(request: Request, signed_in: MaybeSignedIn) -> Response:
 
 @router.post("/signup", dependencies=[PreLoginForm])
 def signup(
-    request: Request, studio: StudioDep, email: FormText = "", password: FormText = ""
+    request: Request,
+    session: WriteSession,
+    studio: StudioDep,
+    email: FormText = "",
+    password: FormText = "",
 ) -> Response:
-    return _start_session(request, studio, "signup", accounts.sign_up, email, password)
+    return _start_session(request, session, studio, "signup", accounts.sign_up, email, password)
 
 
 @router.get("/login")
@@ -80,13 +84,18 @@ def login_page(request: Request, signed_in: MaybeSignedIn) -> Response:
 
 @router.post("/login", dependencies=[PreLoginForm])
 def login(
-    request: Request, studio: StudioDep, email: FormText = "", password: FormText = ""
+    request: Request,
+    session: WriteSession,
+    studio: StudioDep,
+    email: FormText = "",
+    password: FormText = "",
 ) -> Response:
-    return _start_session(request, studio, "login", accounts.sign_in, email, password)
+    return _start_session(request, session, studio, "login", accounts.sign_in, email, password)
 
 
 def _start_session(
     request: Request,
+    session: Session,
     studio: Studio,
     form: str,
     begin: Callable[..., sessions.StartedSession],
@@ -94,12 +103,10 @@ def _start_session(
     password: str,
 ) -> Response:
     """Sign up or sign in; on success into /settings, else the form again with the reason."""
+    secret = studio.settings.resolved_secret
     try:
-        # transact(): a sign-up that loses a race for its email is retried, then refused.
-        started = studio.db.transact(
-            lambda session: begin(
-                session, email=email, password=password, secret=studio.settings.resolved_secret
-            )
+        started = attempt(
+            session, lambda: begin(session, email=email, password=password, secret=secret)
         )
     except AppError as exc:
         return _auth_page(request, form, email=email, error=exc.message, status=_status(exc))

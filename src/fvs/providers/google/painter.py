@@ -145,6 +145,12 @@ def first_image(response: types.GenerateContentResponse, model_id: str) -> bytes
             blob = part.inline_data
             if blob and blob.data and (blob.mime_type or "").startswith("image/"):
                 return blob.data
+    why = "; ".join(_why_no_image(response)) or "no reason given"
+    raise NoImageReturned(f"{model_id} returned no image ({why})")
+
+
+def _why_no_image(response: types.GenerateContentResponse) -> list[str]:
+    """Every reason a response gives for carrying no image: block, finish, the model's words."""
     why = []
     feedback = response.prompt_feedback
     if feedback and feedback.block_reason:
@@ -161,4 +167,4 @@ def first_image(response: types.GenerateContentResponse, model_id: str) -> bytes
         if p.text
     ]
     why += [f"model said: {text[:200]}" for text in said]
-    raise NoImageReturned(f"{model_id} returned no image ({'; '.join(why) or 'no reason given'})")
+    return why
