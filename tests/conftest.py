@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -77,11 +78,21 @@ def pg_template() -> str:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database; each test copies it (the migrations run once a session)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "fvs.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """SQLite by default; tests that parametrize with "postgres" get a fresh cloned database."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fvs.db'}"
+        database = tmp_path / "fvs.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), database)
+        yield f"sqlite:///{database}"
         return
     template = request.getfixturevalue("pg_template")
     name = f"fvs_t_{uuid.uuid4().hex[:10]}"
@@ -94,14 +105,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on PostgreSQL `postgres`, so `-m "not postgres"` skips them."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings a test asks for with `@pytest.mark.settings(...)`; a module may extend this."""
+    values: dict[str, Any] = {}
+    # Closest last: a test's own marker beats its class's or module's.
+    for marker in reversed(list(request.node.iter_markers("settings"))):
+        values.update(marker.kwargs)
+    return values
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, settings_overrides: dict[str, Any]) -> Settings:
+    """The studio's settings, fixed before anything starts: tests never change them live."""
+    # Settings ignores unknown names; a misspelt override must not pass silently.
+    unknown = sorted(set(settings_overrides) - set(Settings.model_fields))
+    if unknown:
+        pytest.fail(f"no such settings: {', '.join(unknown)}")
     return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        secret_key="test-secret-not-for-production",
-        job_lease_seconds=5,
-        status_min_interval_ms=0,
+        **{
+            "data_dir": tmp_path / "data",
+            "database_url": database_url,
+            "secret_key": "test-secret-not-for-production",
+            "job_lease_seconds": 5,
+            "status_min_interval_ms": 0,
+            **settings_overrides,
+        }
     )
 
 

@@ -19,6 +19,8 @@ from tests.ledger_invariants import assert_ledger_consistent
 from tests.threaded_server import serve_in_thread
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+# No worker runs the renders: these tests are about accepting them and the wallet.
+ACCEPT_ONLY = pytest.mark.settings(executor="none")
 
 
 def post_render(base_url: str, key: str, headers: dict[str, str] | None = None):
@@ -32,8 +34,8 @@ def post_render(base_url: str, key: str, headers: dict[str, str] | None = None):
 
 @pytest.mark.slow
 @BOTH
+@ACCEPT_ONLY
 def test_a_hundred_submissions_against_ten_renders_of_credit(settings, make_agent):
-    settings.executor = "none"  # accept only: this test is about the wallet
     probe_agent = make_agent(credits=10_000)
     with serve_in_thread(settings) as base_url:
         estimate = requests.post(
@@ -81,8 +83,8 @@ def test_a_hundred_submissions_against_ten_renders_of_credit(settings, make_agen
 
 @pytest.mark.slow
 @BOTH
+@ACCEPT_ONLY
 def test_twenty_concurrent_twins_with_one_idempotency_key_make_one_render(settings, make_agent):
-    settings.executor = "none"
     agent = make_agent(credits=10_000)
     with serve_in_thread(settings) as base_url:
         headers = {"Idempotency-Key": "retry-me-7"}

@@ -195,6 +195,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert_ledger_consistent(self.studio)
 
 
+@pytest.mark.slow  # hundreds of random transactions, each followed by a full ledger check
 @BOTH
 def test_random_sequences_keep_the_invariants(studio):
     LedgerMachine.studio = studio

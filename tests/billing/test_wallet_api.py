@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -38,6 +39,7 @@ def test_estimate_resolves_and_charges_nothing(client, make_agent):
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "video_resolution"
 
 
+@pytest.mark.slow
 def test_submitted_render_reserves_its_estimate_and_settles_it(client, make_agent):
     agent = make_agent(credits=100)
     quote = client.post(
@@ -71,9 +73,9 @@ def test_submitted_render_reserves_its_estimate_and_settles_it(client, make_agen
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "cursor"
 
 
+# No worker ever picks the render up: as if every worker died.
+@pytest.mark.settings(executor="none", hold_timeout_seconds=1)
 def test_holds_of_a_dead_render_expire_and_fail_it(settings, make_agent):
-    settings.executor = "none"  # no worker ever picks it up: as if every worker died
-    settings.hold_timeout_seconds = 1
     agent = make_agent(credits=100)
     with TestClient(create_app(settings)) as client:
         job = client.post("/api/agent/renders", headers=agent.headers, json=SMALL_RENDER).json()

@@ -34,6 +34,7 @@ def env(tmp_path):
     return {**os.environ, "FVS_DATA_DIR": str(tmp_path / "data")}
 
 
+@pytest.mark.slow  # a dozen `fvs` processes, each importing the whole studio
 def test_accounts_keys_and_credits(env, tmp_path):
     assert "acct_" in fvs(env, "accounts", "create", "Ada@Example.com", "--credits", "50")
     duplicate = run(env, "accounts", "create", "ada@example.com")

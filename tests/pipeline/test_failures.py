@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
+import pytest
 
-from fvs.accounts import service as accounts
 from fvs.billing import repository as ledger
 from fvs.billing import service as billing
 from fvs.renders import service as renders
-from fvs.renders.schemas import parse_render_request
-from tests.conftest import SMALL_RENDER
+from tests.factories import account_with_renders
 from tests.pipeline.drive import run_next, run_until
 
 
 def submit(studio, credits: int = 500) -> tuple[str, str]:
-    def create(session):
-        account = accounts.create_account(session, email=f"f-{uuid.uuid4().hex[:6]}@example.com")
-        billing.grant(session, account_id=account.id, amount=credits, transfer_id=f"g:{account.id}")
-        project = renders.submit_render(
-            session,
-            account_id=account.id,
-            request=parse_render_request(SMALL_RENDER),
-            uploads=[],
-            settings=studio.settings,
-            storage=studio.storage,
-        )
-        return account.id, project.id
-
-    return studio.db.transact(create)
+    account_id, (project,) = account_with_renders(studio, credits=credits)
+    return account_id, project.id
 
 
+@pytest.mark.slow
+@pytest.mark.settings(job_max_attempts=2, job_retry_base_seconds=0)
 def test_a_broken_keyframe_fails_filming_with_stage_and_shot(studio):
-    studio.settings.job_max_attempts = 2
-    studio.settings.job_retry_base_seconds = 0
     account_id, project_id = submit(studio)
     ran = run_until(studio)
     assert ran.count("keyframe") == 2 and "produce" in ran  # the happy path first

@@ -40,12 +40,15 @@ def fake():
 
 
 @pytest.fixture
-def google_settings(settings, fake):
-    settings.google_api_key = "test-express-key"
-    settings.google_base_url = fake.base_url
-    settings.veo_poll_seconds = 0.05
-    settings.job_retry_base_seconds = 0
-    return settings
+def settings_overrides(settings_overrides, fake):
+    """Every studio here talks to the fake through the real SDK; a test's marker may add more."""
+    return {
+        "google_api_key": "test-express-key",
+        "google_base_url": fake.base_url,
+        "veo_poll_seconds": 0.05,
+        "job_retry_base_seconds": 0,
+        **settings_overrides,
+    }
 
 
 def submit(client, agent, body):
@@ -59,11 +62,11 @@ def submit(client, agent, body):
 
 
 @pytest.mark.slow
-def test_reference_payload_is_filmed_by_veo_through_the_sdk(google_settings, fake, make_agent):
+def test_reference_payload_is_filmed_by_veo_through_the_sdk(settings, fake, make_agent):
     agent = make_agent(credits=5000)
     payload = json.loads(resources.files("fvs").joinpath("reference_request.json").read_text())
     payload.update(GOOGLE_MODELS, stage_voice_briefs_enabled=True)
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         job = submit(client, agent, payload)
         status = wait_for(client, agent, job["project_id"], ("completed", "failed"), timeout=180)
     assert status["status"] == "completed", status["last_error"]
@@ -90,7 +93,7 @@ def test_reference_payload_is_filmed_by_veo_through_the_sdk(google_settings, fak
         sum("inlineData" in p or "inline_data" in p for p in r.body["contents"][0]["parts"])
         for r in keyframe_calls
     )  # keyframes carry the subject reference
-    final = google_settings.media_dir / "projects" / job["project_id"] / "final.mp4"
+    final = settings.media_dir / "projects" / job["project_id"] / "final.mp4"
     media = probe(final)
     assert (media.video.width, media.video.height) == (1280, 720)
     assert abs(media.duration_seconds - 24) <= 0.5 and media.audio.codec == "aac"
@@ -98,17 +101,17 @@ def test_reference_payload_is_filmed_by_veo_through_the_sdk(google_settings, fak
 
 
 @pytest.mark.slow
-def test_a_withheld_clip_is_retried_softer_and_not_billed(google_settings, fake, make_agent):
+def test_a_withheld_clip_is_retried_softer_and_not_billed(settings, fake, make_agent):
     agent = make_agent(credits=5000)
     fake.filter_next_videos(1)
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         job = submit(client, agent, {**SHORT, "shot_count": 1})
         status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
     assert status["status"] == "completed", status["last_error"]
     prompts = [r.body["instances"][0]["prompt"] for r in fake.recorded("predictLongRunning")]
     assert len(prompts) == 2 and prompts[1] == soften_prompt(prompts[0], 1)
     assert "withheld" in status["shots"][0]["notes"][0]
-    studio = build_studio(google_settings)
+    studio = build_studio(settings)
     with studio.db.read() as session:
         post = ledger.resolution_of(session, f"hold:{job['project_id']}:filming")
     studio.db.dispose()
@@ -116,13 +119,11 @@ def test_a_withheld_clip_is_retried_softer_and_not_billed(google_settings, fake,
 
 
 @pytest.mark.slow
-def test_a_clip_withheld_every_time_fails_its_shot_in_plain_words(
-    google_settings, fake, make_agent
-):
+@pytest.mark.settings(veo_safety_retries=1)
+def test_a_clip_withheld_every_time_fails_its_shot_in_plain_words(settings, fake, make_agent):
     agent = make_agent(credits=5000)
-    google_settings.veo_safety_retries = 1
     fake.filter_next_videos(5)
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         job = submit(client, agent, {**SHORT, "shot_count": 1})
         status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
         with client.app.state.studio.db.read() as session:
@@ -133,21 +134,21 @@ def test_a_clip_withheld_every_time_fails_its_shot_in_plain_words(
 
 
 @pytest.mark.slow
-def test_rate_limits_are_retried(google_settings, fake, make_agent):
+def test_rate_limits_are_retried(settings, fake, make_agent):
     agent = make_agent(credits=5000)
     fake.fail_next("predictLongRunning", status=429, times=2)
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         job = submit(client, agent, {**SHORT, "shot_count": 1})
         status = wait_for(client, agent, job["project_id"], ("completed", "failed"), timeout=120)
     assert status["status"] == "completed", status["last_error"]
 
 
 @pytest.mark.slow
-def test_an_operation_that_never_finishes_fails_at_the_deadline(google_settings, fake, make_agent):
+@pytest.mark.settings(veo_deadline_seconds=1.0)
+def test_an_operation_that_never_finishes_fails_at_the_deadline(settings, fake, make_agent):
     agent = make_agent(credits=5000)
-    google_settings.veo_deadline_seconds = 1.0
     fake.never_finish = True
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         job = submit(client, agent, {**SHORT, "shot_count": 1})
         status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
         wallet = client.get("/api/agent/wallet", headers=agent.headers).json()
@@ -201,11 +202,11 @@ def test_a_restart_mid_poll_polls_the_same_operation(tmp_path, fake):
     assert len(fake.recorded("predictLongRunning")) == 2  # no clip paid for twice
 
 
-def test_the_reference_payload_price_on_google(google_settings, make_agent):
+def test_the_reference_payload_price_on_google(settings, make_agent):
     """The figure the README quotes, computed from the registry by the estimate route."""
     agent = make_agent(credits=5000)
     payload = json.loads(resources.files("fvs").joinpath("reference_request.json").read_text())
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         quote = client.post(
             "/api/agent/renders/estimate", headers=agent.headers, json=payload
         ).json()
@@ -221,9 +222,9 @@ def test_the_reference_payload_price_on_google(google_settings, make_agent):
 
 
 @pytest.mark.slow
-def test_imagen_paints_the_storyboard_through_predict(google_settings, fake, make_agent):
+def test_imagen_paints_the_storyboard_through_predict(settings, fake, make_agent):
     agent = make_agent(credits=5000)
-    with TestClient(create_app(google_settings)) as client:
+    with TestClient(create_app(settings)) as client:
         job = submit(client, agent, {**SHORT, "image_model": "imagen-4.0-generate-001"})
         status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
     assert status["status"] == "completed", status["last_error"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,7 +14,7 @@ from sqlalchemy import select
 
 from fvs.db import Database
 from fvs.media.probe import probe
-from fvs.models import Shot, Transfer
+from fvs.models import Job, Shot, Transfer
 from tests.live_server import LiveServer, fvs
 
 REQUEST = {
@@ -24,6 +26,22 @@ REQUEST = {
     "video_model": "veo-3.1-fast-generate-001",
     "video_resolution": "720p",
 }
+
+
+def _finished_clips(data: Path, project_id: str) -> dict[int, tuple[int, int, str]]:
+    """Each recorded clip's inode, mtime and digest: a clip filmed again would change them."""
+    db = Database(f"sqlite:///{data / 'fvs.db'}")
+    with db.read() as session:
+        shots = list(session.scalars(select(Shot).where(Shot.project_id == project_id)))
+    db.dispose()
+    clips = {}
+    for shot in shots:
+        if shot.clip_path:
+            path = data / "media" / shot.clip_path
+            stat = path.stat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            clips[shot.index] = (stat.st_ino, stat.st_mtime_ns, digest)
+    return clips
 
 
 def _status(server: LiveServer, key: str, project_id: str) -> dict:
@@ -56,6 +74,8 @@ def test_killed_server_resumes_and_charges_once(tmp_path):
         assert time.monotonic() < deadline
         time.sleep(0.02)
     server.kill()
+    filmed_before = _finished_clips(data, project_id)
+    assert filmed_before  # at least one clip was finished and recorded before the kill
 
     server = LiveServer(data, FVS_JOB_LEASE_SECONDS="1.5").start()
     try:
@@ -72,7 +92,17 @@ def test_killed_server_resumes_and_charges_once(tmp_path):
     with db.read() as session:
         transfers = list(session.scalars(select(Transfer).where(Transfer.project_id == project_id)))
         shots = list(session.scalars(select(Shot).where(Shot.project_id == project_id)))
+        films = list(
+            session.scalars(select(Job).where(Job.project_id == project_id, Job.step == "film"))
+        )
     db.dispose()
+    # Clips finished before the kill were not filmed again: same files, one attempt each.
+    filmed_after = _finished_clips(data, project_id)
+    assert {i: filmed_after[i] for i in filmed_before} == filmed_before
+    attempts = {job.shot_index: job.attempts for job in films}
+    assert sorted(attempts) == [0, 1, 2]
+    assert all(attempts[i] == 1 for i in filmed_before), attempts
+    assert {job.status for job in films} == {"done"}
     kinds = Counter(t.kind for t in transfers)
     holds = [t for t in transfers if t.kind == "pending"]
     assert kinds["single"] == 1  # project creation, once

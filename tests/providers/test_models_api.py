@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fvs.providers import registry
 from tests.conftest import SMALL_RENDER
 
@@ -40,10 +42,8 @@ def test_aliases_resolve_to_canonical_ids(client, make_agent):
     assert quote.json()["settings"]["video_model"] == "veo-3.1-fast-generate-001"
 
 
-def test_forbidden_standins_refuse_unconfigured_models_before_any_credit_moves(
-    client, make_agent, settings
-):
-    settings.allow_standins = False
+@pytest.mark.settings(allow_standins=False)
+def test_forbidden_standins_refuse_unconfigured_models_before_any_credit_moves(client, make_agent):
     agent = make_agent(credits=100)
     body = {
         **SMALL_RENDER,

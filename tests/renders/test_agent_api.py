@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from fvs.renders import service as renders
 from tests.conftest import SMALL_RENDER, Agent, wait_for
 
 SEED_FIELDS = [
@@ -47,6 +48,7 @@ def assert_error(response, status: int, field: str | None, code: str | None = No
     return error
 
 
+@pytest.mark.slow
 def test_submit_answers_with_the_seed_fields_in_order(client, make_agent):
     agent = make_agent()
     response = submit(client, agent, SMALL_RENDER)
@@ -196,13 +198,13 @@ def test_malformed_bodies_get_clear_errors(client, make_agent):
     )
 
 
+@pytest.mark.settings(max_upload_bytes=1000)
 def test_oversized_request_json_and_upload_are_refused(client, make_agent, settings):
     agent = make_agent()
     big = {**SMALL_RENDER, "instructions": "x" * (settings.max_request_json_bytes + 10)}
     response = submit(client, agent, big)
     assert response.status_code == 422
     assert response.json()["error"]["field"] in ("body", "request_json", "instructions")
-    settings.max_upload_bytes = 1000
     files = {
         "request_json": (None, json.dumps(SMALL_RENDER)),
         "script": ("notes.txt", b"y" * 2000, "text/plain"),
@@ -264,27 +266,47 @@ def test_short_wallet_gets_402_with_amounts(client, make_agent):
     agent = make_agent(credits=3)
     error = assert_error(submit(client, agent, SMALL_RENDER), 402, None, "insufficient_credits")
     assert error["available"] == 3 and error["needed"] > 3
-    wallet_after = client.get("/api/agent/renders/proj_0000000000000000", headers=agent.headers)
-    assert wallet_after.status_code == 404
+    # The refusal moved no credit and left no project behind.
+    wallet = client.get("/api/agent/wallet", headers=agent.headers).json()
+    assert wallet == {"available_credits": 3, "held_credits": 0, "balance_credits": 3}
+    history = client.get("/api/agent/wallet/transfers", headers=agent.headers).json()
+    assert [t["kind"] for t in history["transfers"]] == ["single"]  # the grant alone
+    with client.app.state.studio.db.read() as session:
+        assert renders.list_renders(session, account_id=agent.account_id) == []
 
 
-def test_forwarded_headers_and_public_base_url_shape_the_urls(client, make_agent, settings):
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "studio.example"}
+
+
+def test_forwarded_headers_shape_the_urls(client, make_agent):
     agent = make_agent()
-    headers = {**agent.headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "studio.example"}
     body = client.post(
         "/api/agent/renders",
-        headers=headers,
+        headers={**agent.headers, **FORWARDED},
         files={"request_json": (None, json.dumps(SMALL_RENDER))},
     ).json()
     assert body["status_url"].startswith("https://studio.example/api/agent/renders/proj_")
-    settings.public_base_url = "https://fvs.example.org/"
-    again = client.get(f"/api/agent/renders/{body['project_id']}", headers=agent.headers).json()
-    assert (
-        again["cancel_url"]
-        == f"https://fvs.example.org/api/agent/renders/{body['project_id']}/cancel"
-    )
 
 
+@pytest.mark.settings(public_base_url="https://fvs.example.org/")
+def test_public_base_url_beats_forwarded_headers(client, make_agent):
+    agent = make_agent()
+    body = client.post(
+        "/api/agent/renders",
+        headers={**agent.headers, **FORWARDED},
+        files={"request_json": (None, json.dumps(SMALL_RENDER))},
+    ).json()
+    again = client.get(
+        f"/api/agent/renders/{body['project_id']}", headers={**agent.headers, **FORWARDED}
+    ).json()
+    for answer in (body, again):
+        assert (
+            answer["cancel_url"]
+            == f"https://fvs.example.org/api/agent/renders/{body['project_id']}/cancel"
+        )
+
+
+@pytest.mark.slow
 def test_wait_for_completion_holds_the_post_until_done(client, make_agent):
     agent = make_agent()
     response = submit(client, agent, {**SMALL_RENDER, "wait_for_completion_seconds": 60})
@@ -293,22 +315,31 @@ def test_wait_for_completion_holds_the_post_until_done(client, make_agent):
     assert response.json()["final_video_url"].startswith("http://testserver/media/")
 
 
-def test_a_tight_polling_loop_is_never_refused(client, make_agent, settings):
-    settings.status_min_interval_ms = 5
+@pytest.mark.settings(status_min_interval_ms=5)
+def test_a_tight_polling_loop_is_never_refused(client, make_agent):
     agent = make_agent()
     url = submit(client, agent, SMALL_RENDER).json()["status_url"]
     codes = {client.get(url, headers=agent.headers).status_code for _ in range(150)}
     assert codes == {200}
 
 
-def test_request_json_sent_as_a_file_part_is_read_and_bounded(client, make_agent, settings):
+REQUEST_AS_FILE = {"request_json": ("request.json", json.dumps(SMALL_RENDER), "application/json")}
+
+
+def test_request_json_sent_as_a_file_part_is_read(client, make_agent):
     agent = make_agent()
-    as_file = {"request_json": ("request.json", json.dumps(SMALL_RENDER), "application/json")}
-    response = client.post("/api/agent/renders", headers=agent.headers, files=as_file)
+    response = client.post("/api/agent/renders", headers=agent.headers, files=REQUEST_AS_FILE)
     assert response.status_code == 202 and response.json()["name"] == "Small test render"
-    settings.max_request_json_bytes = 100
+
+
+@pytest.mark.settings(max_request_json_bytes=100)
+def test_request_json_sent_as_a_file_part_is_bounded(client, make_agent):
+    agent = make_agent()
+    assert len(REQUEST_AS_FILE["request_json"][1]) > 100  # accepted above, under the default
     assert_error(
-        client.post("/api/agent/renders", headers=agent.headers, files=as_file), 422, "request_json"
+        client.post("/api/agent/renders", headers=agent.headers, files=REQUEST_AS_FILE),
+        422,
+        "request_json",
     )
 
 

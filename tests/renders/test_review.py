@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image, ImageChops
 
 from tests.conftest import SMALL_RENDER, wait_for
@@ -20,6 +21,7 @@ def halted(client, agent):
     )
 
 
+@pytest.mark.slow
 def test_a_halted_storyboard_waits_then_films_once_approved(client, make_agent):
     agent = make_agent()
     status = halted(client, agent)
@@ -35,6 +37,7 @@ def test_a_halted_storyboard_waits_then_films_once_approved(client, make_agent):
     assert again.status_code == 409
 
 
+@pytest.mark.slow
 def test_one_keyframe_is_regenerated_and_charged_before_filming(client, make_agent, settings):
     agent = make_agent(credits=500)
     status = halted(client, agent)
@@ -72,6 +75,7 @@ def test_one_keyframe_is_regenerated_and_charged_before_filming(client, make_age
     assert wallet["available_credits"] == 500 - done["credits_settled"]
 
 
+@pytest.mark.slow
 def test_review_routes_refuse_other_accounts_and_running_renders(client, make_agent):
     owner, stranger = make_agent(), make_agent()
     status = halted(client, owner)

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -113,6 +114,7 @@ def test_a_form_without_csrf_is_refused(client):
     assert client.get("/api/account/projects").json() == {"projects": []}
 
 
+@pytest.mark.slow
 def test_a_submitted_form_renders_and_the_page_shows_the_result(client):
     sign_up(client)
     _grant(client)
@@ -141,6 +143,7 @@ def test_a_submitted_form_renders_and_the_page_shows_the_result(client):
     assert client.get("/api/account/projects").json()["projects"][0]["clip_count"] == 2
 
 
+@pytest.mark.slow
 def test_another_accounts_project_is_a_404(client):
     sign_up(client)
     _grant(client)
@@ -157,6 +160,7 @@ def test_another_accounts_project_is_a_404(client):
     _wait_done(client, project_id)
 
 
+@pytest.mark.slow
 def test_cancel_approve_and_regenerate_need_the_csrf_token(client):
     sign_up(client)
     _grant(client)

@@ -1,10 +1,11 @@
-"""Cancelling renders returns their credits; media links are signed, expiring and seekable."""
+"""Cancelling renders returns their credits and stops their work."""
 
 from __future__ import annotations
 
 import json
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -12,7 +13,6 @@ from fvs.app import create_app
 from fvs.billing import repository as ledger
 from fvs.billing import service as billing
 from fvs.models import Job, Transfer
-from fvs.storage.signing import sign_path
 from tests.conftest import SMALL_RENDER, wait_for
 
 
@@ -26,8 +26,8 @@ def open_holds(client: TestClient, project_id: str) -> list[Transfer]:
         return ledger.open_holds(session, project_id=project_id)
 
 
+@pytest.mark.settings(executor="none")  # nothing picks the job up: it stays queued
 def test_cancel_a_queued_render_releases_its_holds(settings, make_agent):
-    settings.executor = "none"  # nothing picks the job up: it stays queued
     agent = make_agent(credits=500)
     with TestClient(create_app(settings)) as client:
         project = client.post(
@@ -53,6 +53,7 @@ def test_cancel_a_queued_render_releases_its_holds(settings, make_agent):
         assert states == {"cancelled"}
 
 
+@pytest.mark.slow
 def test_cancel_a_running_render_stops_it_and_releases_the_rest(client, make_agent):
     agent = make_agent(credits=500)
     body = {
@@ -85,6 +86,7 @@ def test_cancel_a_running_render_stops_it_and_releases_the_rest(client, make_age
     assert completed.status_code == 200
 
 
+@pytest.mark.slow
 def test_cancel_of_a_completed_render_is_a_conflict(client, make_agent):
     agent = make_agent()
     project = client.post(
@@ -96,26 +98,3 @@ def test_cancel_of_a_completed_render_is_a_conflict(client, make_agent):
     response = client.post(project["cancel_url"], headers=agent.headers)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
-
-
-def test_media_links_are_signed_expiring_and_support_ranges(client, make_agent, settings):
-    agent = make_agent()
-    done = client.post(
-        "/api/agent/renders",
-        headers=agent.headers,
-        json={**SMALL_RENDER, "wait_for_completion_seconds": 60},
-    ).json()
-    url = done["final_video_url"].removeprefix("http://testserver")
-    whole = client.get(url)
-    assert whole.status_code == 200
-    part = client.get(url, headers={"Range": "bytes=100-199"})
-    assert part.status_code == 206 and part.content == whole.content[100:200]
-    assert part.headers["content-range"].startswith("bytes 100-199/")
-    tampered = url.replace("sig=", "sig=0")
-    assert client.get(tampered).status_code == 403
-    assert client.get(url.replace("final.mp4", "clips/shot-01.mp4")).status_code == 403
-    path = url.split("/media/", 1)[1].split("?")[0]
-    expired = sign_path(settings.resolved_secret, path, ttl_seconds=60, now=time.time() - 7200)
-    response = client.get(f"/media/{expired}")
-    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
-    assert client.get("/media/../secret.key?exp=1&kid=k1&sig=x").status_code in (403, 404)
