@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 
 from fvs.accounts import service as accounts
 from fvs.accounts import sessions
-from fvs.errors import ValidationFailed
+from fvs.errors import AppError, Conflict, ValidationFailed
 from fvs.models import Account, WebSession
 from fvs.models.base import utcnow
 
@@ -117,3 +120,35 @@ def test_expired_and_ended_sessions_resolve_to_nothing(studio):
     assert resolve(other.token) is None and resolve(kept.token) is not None
     studio.db.transact(lambda s: sessions.end_session(s, token=kept.token, secret=SECRET))
     assert resolve(kept.token) is None
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_sign_ups_racing_for_one_email_give_one_account_and_a_409(studio):
+    """Both pass the "is it taken?" check; the loser gets 409, never a database error."""
+    first_flushed = threading.Event()
+    outcomes: list[object] = []
+
+    def first() -> None:
+        with studio.db.session() as session:
+            accounts.create_account(session, email="race@example.com", password="password-1")
+            first_flushed.set()
+            time.sleep(0.5)  # hold the row uncommitted while the second inserts
+
+    def second() -> None:
+        first_flushed.wait(10)
+        try:
+            with studio.db.session() as session:
+                accounts.create_account(session, email="race@example.com", password="password-2")
+            outcomes.append("created")
+        except AppError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(outcomes) == 1 and isinstance(outcomes[0], Conflict), outcomes
+    assert outcomes[0].field == "email"
+    with studio.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 1
