@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -30,6 +30,8 @@ from fvs.storage.local import LocalStorage
 from fvs.studio import Studio
 from fvs.web.account_pages import router as account_pages_router
 from fvs.web.endpoints import router as studio_pages_router
+from fvs.web.home import not_found_page, wants_html
+from fvs.web.home import router as home_router
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
 
 
 def _add_routes(app: FastAPI) -> None:
-    """Every feature's router, the static files, and the root's short self-description."""
+    """Every feature's router, the landing page and the static files."""
     app.include_router(renders_router)
     app.include_router(wallet_router)
     app.include_router(models_router)
@@ -104,22 +106,20 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(account_keys_router)
     app.include_router(account_pages_router)
     app.include_router(studio_pages_router)
+    app.include_router(home_router)
     app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
-
-    @app.get("/", include_in_schema=False)
-    def root() -> dict[str, str]:
-        return {
-            "name": "Future Video Studio",
-            "status": "ok",
-            "agent_api": "/api/agent/renders",
-            "docs": "/docs",
-        }
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}}, status_code=status
     )
+
+
+def _is_page(request: Request) -> bool:
+    # A browser asking for a page; the APIs and media links keep their JSON errors.
+    path = request.url.path
+    return wants_html(request) and not path.startswith(("/api/", "/media/", "/static/"))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -135,7 +135,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", str(first["msg"]), field)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and _is_page(request):
+            return not_found_page(request)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
 

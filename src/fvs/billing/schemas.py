@@ -21,7 +21,8 @@ class WalletEntry(BaseModel):
     """One transfer as the wallet owner sees it.
 
     kind: single (posted at once), pending (a hold), post (what a hold spent),
-    void/expire (a hold released). direction: in (credits the wallet) or out.
+    void/expire (a hold released). direction: in (credits the wallet), out (debits it),
+    or released (a hold returned: nothing was spent).
     """
 
     id: str

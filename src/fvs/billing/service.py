@@ -54,7 +54,7 @@ def wallet_history(
         WalletEntry(
             id=t.id,
             kind=t.kind,
-            direction="in" if t.credit_account_id == wallet else "out",
+            direction=_direction(t, wallet),
             amount=t.amount,
             project_id=t.project_id,
             memo=t.memo,
@@ -63,6 +63,13 @@ def wallet_history(
         )
         for t in ledger.history(session, wallet, limit=limit, before=before)
     ]
+
+
+def _direction(transfer: Transfer, wallet: str) -> str:
+    # A void or expiry returns a hold: nothing left the wallet, so it is neither in nor out.
+    if transfer.kind in ("void", "expire"):
+        return "released"
+    return "in" if transfer.credit_account_id == wallet else "out"
 
 
 def grant(

@@ -73,6 +73,7 @@ def check_model_options(values: dict[str, Any], models: dict[str, registry.Model
     video, image = models["video_model"], models["image_model"]
     check_choice("video_resolution", values["video_resolution"], video.resolutions, video.id)
     check_choice("aspect_ratio", values["aspect_ratio"], video.aspect_ratios, video.id)
+    check_choice("aspect_ratio", values["aspect_ratio"], image.aspect_ratios, image.id)
     check_choice(
         "image_resolution", values["image_resolution"], tuple(image.credits_per_image), image.id
     )

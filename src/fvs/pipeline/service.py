@@ -51,7 +51,11 @@ def check_repaint(session: Session, project: Project, shot_number: int) -> int:
     """The next keyframe take of shot n (1-based); 404 without that shot, 409 if one is queued."""
     shots = repository.shots(session, project.id)
     if not 1 <= shot_number <= len(shots):
-        raise NotFound(f"render {project.id} has no shot {shot_number}", field="shot_number")
+        raise NotFound(
+            f"render {project.id} has no shot {shot_number}; shots are numbered from 1 "
+            f"to {len(shots)} (each shot's `number` in the status)",
+            field="shot_number",
+        )
     index = shot_number - 1
     if jobs.open_steps(session, project_id=project.id, step=Step.REPAINT, shot_index=index):
         raise Conflict(

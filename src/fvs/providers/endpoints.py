@@ -33,7 +33,8 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
         "capabilities": {
             "durations": list(model.durations),
             "resolutions": list(model.resolutions),
-            "aspect_ratios": list(model.aspect_ratios),
+            # null: the model makes no frames (a planner, a voice), so any shape works with it.
+            "aspect_ratios": list(model.aspect_ratios) if model.aspect_ratios else None,
             "audio": model.audio,
             "max_reference_images": model.max_reference_images,
             "image_to_video": model.image_to_video,

@@ -31,6 +31,8 @@ IMAGE_SIZES = {
     ("4K", "9:16"): (2160, 3840),
 }
 
+# Every image model here paints both frame shapes the studio renders.
+FRAME_SHAPES = ("16:9", "9:16")
 PROJECT_CREATION_CREDITS = 5
 # Production (probe, cut, mux, contact sheet) costs one credit per started ten output seconds.
 PRODUCTION_SECONDS_PER_CREDIT = 10
@@ -48,7 +50,8 @@ class ModelInfo:
     # video
     durations: tuple[int, ...] = ()
     resolutions: tuple[str, ...] = ()
-    aspect_ratios: tuple[str, ...] = ("16:9",)
+    # Frame shapes a video or image model makes; empty for planners and voices (no frames).
+    aspect_ratios: tuple[str, ...] = ()
     audio: bool = False
     max_reference_images: int = 0
     image_to_video: bool = False
@@ -111,6 +114,7 @@ MODELS: tuple[ModelInfo, ...] = (
         id="local-painter",
         provider="local",
         role="image",
+        aspect_ratios=FRAME_SHAPES,
         title="Procedural keyframe painter",
         credits_per_image={"1K": 1, "2K": 2, "4K": 4},
     ),
@@ -177,6 +181,7 @@ MODELS: tuple[ModelInfo, ...] = (
         id="gemini-2.5-flash-image",
         provider="google",
         role="image",
+        aspect_ratios=FRAME_SHAPES,
         title="Gemini 2.5 Flash Image",
         credits_per_image={"1K": 4},
     ),
@@ -184,6 +189,7 @@ MODELS: tuple[ModelInfo, ...] = (
         id="gemini-3-pro-image-preview",
         provider="google",
         role="image",
+        aspect_ratios=FRAME_SHAPES,
         title="Gemini 3 Pro Image",
         lifecycle="preview",
         credits_per_image={"1K": 14, "2K": 14, "4K": 24},
@@ -192,6 +198,7 @@ MODELS: tuple[ModelInfo, ...] = (
         id="imagen-4.0-generate-001",
         provider="google",
         role="image",
+        aspect_ratios=FRAME_SHAPES,
         title="Imagen 4 (no reference images: subjects kept by description)",
         # google-genai deprecates generate_images; removal not before this date.
         lifecycle="deprecated",
@@ -228,10 +235,18 @@ def find(model_id: str) -> ModelInfo | None:
 def require(model_id: str, *, role: str, field_name: str) -> ModelInfo:
     """The model with this id for this role, or a 422 naming the field."""
     model = find(model_id)
-    if model is None or model.role != role:
-        known = ", ".join(m.id for m in MODELS if m.role == role)
-        raise ValidationFailed(field_name, f"unknown {role} model {model_id!r}; known: {known}")
-    return model
+    if model is not None and model.role == role:
+        return model
+    known = ", ".join(m.id for m in MODELS if m.role == role)
+    if model is not None:
+        # A real model in the wrong field: say which field it belongs in.
+        raise ValidationFailed(
+            field_name,
+            f"{model_id!r} is a {model.role} model (it goes in {model.role}_model), "
+            f"not a {role} model; "
+            f"{role} models: {known}",
+        )
+    raise ValidationFailed(field_name, f"unknown {role} model {model_id!r}; known: {known}")
 
 
 def models_for(role: str) -> list[ModelInfo]:

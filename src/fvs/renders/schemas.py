@@ -43,7 +43,8 @@ class RenderRequest(BaseModel):
 
 
 class ShotStatus(BaseModel):
-    index: int
+    number: int  # 1-based, as /shots/{number}/regenerate and every message count shots
+    index: int  # 0-based, kept for clients written before `number`
     text: str
     duration_seconds: int
     camera_move: str
@@ -68,6 +69,10 @@ class RenderStatus(BaseModel):
     status_url: str
     cancel_url: str
     # Additions.
+    # A storyboard halted for review waits for POST approve_url (null otherwise); a waiting
+    # client stops here, as at completed, failed or cancelled.
+    needs_approval: bool
+    approve_url: str | None
     progress: float
     credits_reserved: int
     credits_settled: int

@@ -225,6 +225,8 @@ def render_status(
         clip_count=sum(1 for s in shots if s.clip_path),
         status_url=status_url,
         cancel_url=f"{status_url}/cancel",
+        needs_approval=needs_approval(project),
+        approve_url=f"{status_url}/approve" if needs_approval(project) else None,
         progress=progress(project, _counts(shots)),
         credits_reserved=project.credits_reserved,
         credits_settled=billing.project_settled(session, project_id=project.id),
@@ -282,6 +284,7 @@ class _Links:
 
 def _shot_status(shot: Shot, link: _Links) -> ShotStatus:
     return ShotStatus(
+        number=shot.index + 1,
         index=shot.index,
         text=shot.text,
         duration_seconds=shot.duration_seconds,
@@ -300,6 +303,11 @@ def _final_video_url(project: Project, link: _Links) -> str | None:
 
 def _voice_briefs(assets: list[Asset], link: _Links) -> list[dict[str, Any]]:
     return [{"stage": a.stage, "url": link(a.path)} for a in assets if a.role == "voice_brief"]
+
+
+def needs_approval(project: Project) -> bool:
+    """True while a storyboard halted for review waits for the user's approval."""
+    return project.current_stage == Stage.HALTED_FOR_REVIEW and project.status not in TERMINAL
 
 
 def _is_running(project: Project) -> bool:

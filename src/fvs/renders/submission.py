@@ -144,11 +144,12 @@ async def current_status(
 async def wait_for_status(
     studio: Studio, account_id: str, project_id: str, base_url: str, seconds: float
 ) -> RenderStatus:
-    """The status once the render ends, or when the wait (capped by the studio) runs out."""
+    """The status once the render ends or halts for review, or when the wait runs out."""
     deadline = time.monotonic() + min(seconds, studio.settings.max_wait_seconds)
     while True:
         status = await current_status(studio, account_id, project_id, base_url)
-        if status.status in TERMINAL or time.monotonic() >= deadline:
+        # A storyboard halted for review will not move until someone approves it.
+        if status.status in TERMINAL or status.needs_approval or time.monotonic() >= deadline:
             return status
         await asyncio.sleep(WAIT_POLL_SECONDS)
 

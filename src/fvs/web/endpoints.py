@@ -29,11 +29,24 @@ from fvs.web.templates import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 UPLOAD_PART = "reference_image"
-CHOICE_FIELDS = ("image_resolution", "video_model", "video_resolution", "stage_behaviour")
+CHOICE_FIELDS = (
+    "video_model",
+    "video_resolution",
+    "aspect_ratio",
+    "image_model",
+    "image_resolution",
+    "planner_model",
+    "tts_model",
+    "stage_behaviour",
+)
 NUMBER_FIELDS: dict[str, type[int] | type[float]] = {
     "shot_count": int,
     "scene_target_duration_seconds": float,
+    "seed": int,
 }
+FILES_AGAIN = (
+    "choose the reference files again: a browser cannot keep chosen files when the form comes back"
+)
 NOTICES = {
     "cancelled": "The render was cancelled; its unspent credits were returned.",
     "approved": "Storyboard approved: filming has started.",
@@ -92,7 +105,8 @@ async def create_project(
             base_url=base,
         )
     except AppError as exc:
-        return _form_page(request, caller, values, problem=exc)
+        chosen = bool(_chosen_files(form))
+        return _form_page(request, caller, values, problem=exc, files_dropped=chosen)
     return RedirectResponse(f"/projects/{answer.body['project_id']}", status_code=303)
 
 
@@ -277,17 +291,27 @@ def _request_json(values: dict[str, str]) -> dict[str, Any]:
 
 
 async def _uploads(form: FormData, limits: Settings) -> list[Upload]:
-    """The chosen reference files (an empty file input sends a nameless, empty part)."""
-    files = [
-        f for f in form.getlist(UPLOAD_PART) if isinstance(f, UploadFile) and (f.filename or f.size)
-    ]
+    """The chosen reference files, read and checked."""
+    files = _chosen_files(form)
     if len(files) > limits.max_uploads:
         raise ValidationFailed(UPLOAD_PART, f"attach at most {limits.max_uploads} files")
     return [await read_upload(UPLOAD_PART, f, limit=limits.max_upload_bytes) for f in files]
 
 
+def _chosen_files(form: FormData) -> list[UploadFile]:
+    # An empty file input still sends a nameless, empty part.
+    return [
+        f for f in form.getlist(UPLOAD_PART) if isinstance(f, UploadFile) and (f.filename or f.size)
+    ]
+
+
 def _form_page(
-    request: Request, caller: SignedIn, values: dict[str, str], problem: AppError | None = None
+    request: Request,
+    caller: SignedIn,
+    values: dict[str, str],
+    problem: AppError | None = None,
+    *,
+    files_dropped: bool = False,
 ) -> Response:
     """The new-project form with the given values; a refusal names its field beside the input."""
     errors: dict[str, str] = {}
@@ -295,6 +319,9 @@ def _form_page(
         errors = {d["field"]: d["message"] for d in reversed(problem.details)}
         if problem.field:
             errors[problem.field] = problem.message
+    if files_dropped:
+        # Say so beside the file input, after any problem with the files themselves.
+        errors[UPLOAD_PART] = "; ".join(filter(None, (errors.get(UPLOAD_PART), FILES_AGAIN)))
     context = {
         "values": values,
         "errors": errors,
