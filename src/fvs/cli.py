@@ -6,23 +6,25 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 
 from fvs import client
 from fvs.accounts import service as accounts
 from fvs.app import build_studio, create_app, start_executor
 from fvs.billing import service as billing
 from fvs.config import Settings
-from fvs.errors import AppError
+from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
 from fvs.studio import Studio
 
@@ -34,7 +36,8 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 console = Console()
-err = Console(stderr=True)
+# Errors stay on one line, however narrow the terminal.
+err = Console(stderr=True, soft_wrap=True)
 
 DEMO_EMAIL = "demo@studio.example"
 DEMO_TOP_UP = 10_000
@@ -50,14 +53,37 @@ def _run(fn: Any) -> Any:
     try:
         return studio.db.transact(lambda session: fn(session, studio))
     except AppError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+        field = exc.field if isinstance(exc, ValidationFailed) and exc.field else None
+        _fail(f"{field}: {exc.message}" if field else exc.message, code=1)
     finally:
         studio.db.dispose()
 
 
+def _fail(message: str, *, code: int) -> NoReturn:
+    """Print one plain line on stderr and exit: 2 for a bad command line, 1 for a refusal."""
+    err.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _login_url(settings: Settings) -> str:
+    return f"{(settings.public_base_url or client.DEFAULT_BASE_URL).rstrip('/')}/login"
+
+
+EmailArg = Annotated[str, typer.Argument(help="The account's email address.", show_default=False)]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Where to write the MP4 (default: the render's name, in this folder).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
     """Run the API and the worker threads."""
     uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
 
@@ -78,13 +104,20 @@ def worker() -> None:
 
 @accounts_app.command("create")
 def accounts_create(
-    email: str,
-    password: Annotated[str | None, typer.Option()] = None,
-    credits: Annotated[int, typer.Option(min=0)] = 0,
+    email: EmailArg,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Set a password now (it stays in your shell history; "
+            "`fvs accounts set-password` asks for one instead).",
+            show_default=False,
+        ),
+    ] = None,
+    credits: Annotated[int, typer.Option(min=0, help="Credits to grant the new wallet.")] = 0,
 ) -> None:
-    """Create an account (and optionally grant it credits)."""
+    """Create an account (and optionally grant it credits); says how its owner signs in."""
 
-    def create(session: Any, _studio: Studio) -> str:
+    def create(session: Any, studio: Studio) -> tuple[str, str, str]:
         account = accounts.create_account(session, email=email, password=password)
         if credits:
             billing.grant(
@@ -94,13 +127,74 @@ def accounts_create(
                 transfer_id=f"grant:{uuid.uuid4().hex}",
                 memo="initial credits",
             )
-        return account.id
+        return account.id, account.email, _login_url(studio.settings)
 
-    console.print(f"{_run(create)} {email}")
+    account_id, address, login = _run(create)
+    print(f"{account_id} {address}")
+    # Hints go to stderr: stdout stays the one line a script reads.
+    if password is None:
+        err.print(
+            f"No password yet: `fvs accounts set-password {escape(address)}` sets one, "
+            "so its owner can sign in and manage keys."
+        )
+    err.print(f"Sign in at {login} while `fvs serve` runs; keys are on /settings.")
+
+
+@accounts_app.command("set-password")
+def accounts_set_password(
+    email: EmailArg,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input instead of asking "
+            "(for scripts).",
+        ),
+    ] = False,
+) -> None:
+    """Set or reset an account's password (asked twice, never shown); signs out its browsers."""
+    address, login = _run(
+        lambda session, studio: (
+            accounts.get_by_email(session, email).email,
+            _login_url(studio.settings),
+        )
+    )
+    if password_stdin:
+        new = sys.stdin.readline().rstrip("\r\n")
+    else:
+        new = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _run(
+        lambda session, _studio: accounts.set_password(
+            session, account_id=accounts.get_by_email(session, address).id, new=new
+        )
+    )
+    console.print(f"Password set for {escape(address)}; sign in at {login}")
+
+
+@accounts_app.command("list")
+def accounts_list() -> None:
+    """One account per line: id, email, created, password or not, available credits."""
+
+    def listing(session: Any, _studio: Studio) -> list[str]:
+        return [
+            f"{a.id}\t{a.email}\t{a.created_at:%Y-%m-%d %H:%M}\t"
+            f"{'password' if accounts.has_password(a) else 'no password'}\t"
+            f"{billing.wallet_balance(session, account_id=a.id).available} credits"
+            for a in accounts.list_accounts(session)
+        ]
+
+    lines = _run(listing)
+    for line in lines:
+        print(line)
+    if not lines:
+        err.print("No accounts yet; `fvs accounts create EMAIL` makes one.")
 
 
 @keys_app.command("create")
-def keys_create(email: str, name: Annotated[str, typer.Option()] = "agent key") -> None:
+def keys_create(
+    email: EmailArg,
+    name: Annotated[str, typer.Option(help="A label to tell your keys apart.")] = "agent key",
+) -> None:
     """Issue a key; it is printed once, alone on the last line."""
 
     def issue(session: Any, studio: Studio) -> str:
@@ -115,7 +209,7 @@ def keys_create(email: str, name: Annotated[str, typer.Option()] = "agent key") 
 
 
 @keys_app.command("list")
-def keys_list(email: str) -> None:
+def keys_list(email: EmailArg) -> None:
     """One key per line: id, name, prefix, created, last used, state."""
 
     def listing(session: Any, _studio: Studio) -> list[str]:
@@ -132,14 +226,22 @@ def keys_list(email: str) -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str) -> None:
+def keys_revoke(
+    key_id: Annotated[
+        str,
+        typer.Argument(help="The key's id (key_..., from `fvs keys list`).", show_default=False),
+    ],
+) -> None:
     """Revoke a key; its next request gets 401."""
     _run(lambda session, _s: keys.revoke_key(session, key_id=key_id))
     console.print(f"revoked {key_id}")
 
 
 @credits_app.command("grant")
-def credits_grant(email: str, amount: int) -> None:
+def credits_grant(
+    email: EmailArg,
+    amount: Annotated[int, typer.Argument(help="Credits to add.", show_default=False)],
+) -> None:
     """Add credits to an account's wallet."""
 
     def grant(session: Any, _studio: Studio) -> int:
@@ -156,36 +258,92 @@ def credits_grant(email: str, amount: int) -> None:
     console.print(f"{email}: {_run(grant)} credits available")
 
 
+@credits_app.command("balance")
+def credits_balance(email: EmailArg) -> None:
+    """Credits available to spend, held by unfinished renders, and posted (the balance)."""
+
+    def balance(session: Any, _studio: Studio) -> str:
+        account = accounts.get_by_email(session, email)
+        wallet = billing.wallet_balance(session, account_id=account.id)
+        return (
+            f"{account.email}: {wallet.available} available, "
+            f"{wallet.debits_pending} held, {wallet.balance} balance"
+        )
+
+    print(_run(balance))
+
+
 @app.command("render")
 def render_cmd(
-    request_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-    base_url: Annotated[str, typer.Option(envvar="FVS_BASE_URL")] = "http://127.0.0.1:8000",
-    key: Annotated[str | None, typer.Option(envvar="FVS_AGENT_KEY")] = None,
-    out: Annotated[Path | None, typer.Option()] = None,
+    request_file: Annotated[
+        Path,
+        typer.Argument(
+            help="The request body as the agent API takes it: a JSON object, e.g. "
+            '{"screenplay": "...", "shot_count": 2}.',
+            show_default=False,
+        ),
+    ],
+    base_url: Annotated[
+        str, typer.Option(envvar="FVS_BASE_URL", help="The running studio (`fvs serve`).")
+    ] = client.DEFAULT_BASE_URL,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FVS_AGENT_KEY",
+            help="Your managed agent key (from `fvs keys create`).",
+            show_default=False,
+        ),
+    ] = None,
+    out: OutOption = None,
+    file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--file",
+            metavar="PART=PATH",
+            help="Attach a file as the upload part PART, e.g. reference_image=./mara.png "
+            "(repeat for more files).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Submit a request body to a running studio, show progress, download the result."""
     if not key:
-        err.print("[red]error:[/red] pass --key or set FVS_AGENT_KEY")
-        raise typer.Exit(2)
-    _render_and_report(
-        base_url=base_url, key=key, request=json.loads(request_file.read_text()), out=out
-    )
+        _fail("pass --key or set FVS_AGENT_KEY", code=2)
+    try:
+        request = client.load_request(request_file)
+        files = [client.upload_part(value) for value in file or ()]
+    except client.BadInput as exc:
+        _fail(str(exc), code=2)
+    _render_and_report(base_url=base_url, key=key, request=request, out=out, files=files)
 
 
 def _render_and_report(
-    *, base_url: str, key: str, request: dict[str, Any], out: Path | None
+    *,
+    base_url: str,
+    key: str,
+    request: dict[str, Any],
+    out: Path | None,
+    files: list[tuple[str, Path]] | None = None,
 ) -> None:
     try:
-        path = client.render(base_url=base_url, key=key, request=request, out=out, console=console)
+        path = client.render(
+            base_url=base_url, key=key, request=request, out=out, console=console, files=files or ()
+        )
     except client.RenderFailed as exc:
-        err.print(f"[red]render failed:[/red] {exc}")
+        err.print(f"[red]render failed:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
+    except client.StudioUnreachable as exc:
+        _fail(f"{exc}; start it with `fvs serve`, or pass --base-url", code=1)
+    except client.ClientError as exc:
+        _fail(str(exc), code=1)
     console.print("Video ready:")
     print(path.resolve())
 
 
 @app.command()
-def demo(out: Annotated[Path | None, typer.Option()] = None) -> None:
+def demo(
+    out: OutOption = None,
+) -> None:
     """Render the seed's reference payload on the embedded studio, into this folder."""
     settings = Settings()
     key = _demo_key(settings)

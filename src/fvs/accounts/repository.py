@@ -34,3 +34,8 @@ def delete_expired_web_sessions(session: Session, account_id: str, now: datetime
     session.execute(
         delete(WebSession).where(WebSession.account_id == account_id, WebSession.expires_at <= now)
     )
+
+
+def all_accounts(session: Session) -> list[Account]:
+    """Every account, oldest first."""
+    return list(session.scalars(select(Account).order_by(Account.created_at, Account.id)))

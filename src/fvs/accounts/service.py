@@ -150,6 +150,25 @@ def change_password(
     return account
 
 
+def set_password(session: Session, *, account_id: str, new: str) -> Account:
+    """Set a password without the current one (the operator's reset); signs out every browser."""
+    account = get_account(session, account_id)
+    _check_new_password(new, field="password")
+    account.password_hash = _hasher.hash(new)
+    sessions.end_all_sessions_for(session, account_id=account.id)
+    return account
+
+
+def list_accounts(session: Session) -> list[Account]:
+    """Every account, oldest first."""
+    return repository.all_accounts(session)
+
+
+def has_password(account: Account) -> bool:
+    """Whether the account can sign in to the studio's pages."""
+    return account.password_hash is not None
+
+
 def effective_defaults(account: Account, settings: Settings) -> dict[str, Any]:
     """The studio defaults overlaid by what the account saved."""
     return {**studio_defaults(settings), **(account.defaults or {})}
