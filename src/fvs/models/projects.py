@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -67,6 +68,18 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+_asset_clock = threading.Lock()
+_last_asset_time = [datetime.min.replace(tzinfo=UTC)]
+
+
+def _asset_created_at() -> datetime:
+    """utcnow, strictly after the last asset's: uploads added in one flush keep their order."""
+    with _asset_clock:
+        now = max(utcnow(), _last_asset_time[0] + timedelta(microseconds=1))
+        _last_asset_time[0] = now
+        return now
+
+
 class Asset(Base):
     """A file of a project: an upload, a subject reference, a voice brief, a deliverable."""
 
@@ -82,4 +95,8 @@ class Asset(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(500))  # relative to the media root
     size_bytes: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # For an upload, once planned: how the plan used it ("subject reference for Mara",
+    # "style palette"); None when unused, and then a note on the project says why.
+    used_as: Mapped[str | None] = mapped_column(String(200))
+    # Uploads are read back by created_at in the order they were sent (planning relies on it).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_asset_created_at)

@@ -30,6 +30,11 @@ def assets(session: Session, project_id: str, *, role: str | None = None) -> lis
     return list(session.scalars(stmt.order_by(Asset.created_at, Asset.id)))
 
 
+def uploads(session: Session, project_id: str) -> list[Asset]:
+    """A project's uploaded files in the order they were sent (planning numbers them so)."""
+    return assets(session, project_id, role="upload")
+
+
 def count_assets(session: Session, project_id: str, roles: tuple[str, ...]) -> int:
     stmt = (
         select(func.count())

@@ -17,14 +17,22 @@ from fvs.billing import pricing
 from fvs.jobs.service import JobRef
 from fvs.media.concat import JoinResult, join_clips
 from fvs.media.contact_sheet import make_contact_sheet
-from fvs.models import Project, Shot
+from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import remote_film, repository, state, storyboard
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
-from fvs.providers.base import ClipSpec, Plan, PlanRequest, RemoteVideoFilmer
+from fvs.providers.base import ClipSpec, Plan, PlanRequest, ReferenceUse, RemoteVideoFilmer
 from fvs.stages import STAGE_OF_STEP, Stage, Step
 from fvs.studio import Studio
+
+# Uploads a scene render keeps but does not read, and what the status says of them.
+UNREAD_UPLOADS = {
+    "audio": "is kept with the project, but scene renders do not use audio yet "
+    "(music is a later feature)",
+    "text": "is kept with the project, but not read: the screenplay and instructions come "
+    "from the request's fields",
+}
 
 
 class StepFailed(Exception):
@@ -42,6 +50,7 @@ def plan_step(studio: Studio, job: JobRef) -> None:
 
     def apply(session: Session, project: Project) -> None:
         _record_plan(session, project, plan)
+        _record_upload_uses(session, project, plan)
         record_provider(project, Stage.PLANNING, "planner")
         state.settle_stage(session, project, Stage.PLANNING, pricing.planning_credits(render))
         record_brief(studio, session, project, brief)
@@ -66,12 +75,37 @@ def _record_plan(session: Session, project: Project, plan: Plan) -> None:
         )
 
 
+def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
+    """Mark each upload with how the plan used it, and note why wherever that needs saying."""
+    uses = {use.index: use for use in plan.reference_uses}
+    images = 0
+    for upload in repository.uploads(session, project.id):
+        use = None
+        if upload.kind == "image":
+            # The planner numbers the images as _make_plan passed them: uploads in order.
+            use, images = uses.get(images), images + 1
+        upload.used_as = use.used_as if use else None
+        note = _upload_note(upload, use)
+        if note:
+            state.add_note(project, note)
+
+
+def _upload_note(upload: Asset, use: ReferenceUse | None) -> str | None:
+    """Why an upload went unused, or why it was used as it was; None when that is plain."""
+    named = f"{upload.name} upload {upload.filename!r}"
+    if upload.kind != "image":
+        return f"{named} {UNREAD_UPLOADS.get(upload.kind, 'is not used by scene renders')}"
+    if use is None or use.used_as is None:
+        return f"{named} was not used: {use.why if use and use.why else 'the planner left it out'}"
+    return f"{named} is used as the {use.used_as} ({use.why})" if use.why else None
+
+
 def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
     """Ask the planner for a plan, and refuse one the video model could not film."""
     video = registry.find(render.video_model)
     assert video is not None
     with studio.db.read() as session:
-        uploads = repository.assets(session, job.project_id, role="upload")
+        uploads = repository.uploads(session, job.project_id)
         refs = tuple(studio.storage.path(a.path) for a in uploads if a.kind == "image")
     plan = studio.providers.planner(runs_on(render, "planner")).plan(
         PlanRequest(

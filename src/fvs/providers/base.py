@@ -48,11 +48,21 @@ class ShotPlan(PlanModel):
     subject_keys: tuple[str, ...] = ()  # which bible subjects appear
 
 
+class ReferenceUse(PlanModel):
+    """How the planner used one of the request's reference images (by its position)."""
+
+    index: int  # 0-based, into PlanRequest.reference_images
+    used_as: str | None  # e.g. "subject reference for Mara", "style palette"; None: unused
+    why: str = ""  # why it was used this way, or why not at all
+
+
 class Plan(PlanModel):
     """A render's shot list and continuity bible; stored on the project as JSON."""
 
     shots: tuple[ShotPlan, ...]
     bible: ContinuityBible
+    # Plans stored before reference uses were recorded read back with none.
+    reference_uses: tuple[ReferenceUse, ...] = ()
 
     @property
     def total_seconds(self) -> int:

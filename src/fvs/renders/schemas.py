@@ -54,6 +54,19 @@ class ShotStatus(BaseModel):
     notes: list[str]  # e.g. attempts the video model's safety filter withheld
 
 
+class UploadStatus(BaseModel):
+    """A file sent with the request, and how the plan used it."""
+
+    part: str
+    filename: str
+    kind: str  # image | audio | text
+    content_type: str
+    size_bytes: int
+    # e.g. "subject reference for Mara", "style palette"; null (with a note) when unused,
+    # and null until planning decides.
+    used_as: str | None
+
+
 class RenderStatus(BaseModel):
     # The seed's fields, in the seed's order. Never rename or drop one.
     project_id: str
@@ -81,6 +94,7 @@ class RenderStatus(BaseModel):
     shots: list[ShotStatus]
     contact_sheet_url: str | None
     voice_briefs: list[dict[str, Any]]
+    uploads: list[UploadStatus]
     settings: dict[str, Any]
     created_at: str
     updated_at: str

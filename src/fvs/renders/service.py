@@ -18,7 +18,14 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import service as pipeline
 from fvs.pipeline.service import ShotCounts
 from fvs.renders import repository
-from fvs.renders.schemas import Estimate, RenderRequest, RenderStatus, RenderSummary, ShotStatus
+from fvs.renders.schemas import (
+    Estimate,
+    RenderRequest,
+    RenderStatus,
+    RenderSummary,
+    ShotStatus,
+    UploadStatus,
+)
 from fvs.renders.settings import resolve_render
 from fvs.renders.uploads import Upload
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
@@ -217,7 +224,7 @@ def render_status(
         name=project.name,
         status=project.status,
         current_stage=project.current_stage,
-        is_running=_is_running(project),
+        is_running=is_running(project),
         run_id=project.active_run_id,
         final_video_url=_final_video_url(project, link),
         last_error=project.last_error,
@@ -235,6 +242,7 @@ def render_status(
         shots=[_shot_status(s, link) for s in shots],
         contact_sheet_url=link(project.contact_sheet_path),
         voice_briefs=_voice_briefs(assets, link),
+        uploads=_uploads(assets),
         settings=ResolvedRender.model_validate(project.settings).public(),
         created_at=project.created_at.isoformat(),
         updated_at=project.updated_at.isoformat(),
@@ -305,12 +313,28 @@ def _voice_briefs(assets: list[Asset], link: _Links) -> list[dict[str, Any]]:
     return [{"stage": a.stage, "url": link(a.path)} for a in assets if a.role == "voice_brief"]
 
 
+def _uploads(assets: list[Asset]) -> list[UploadStatus]:
+    return [
+        UploadStatus(
+            part=a.name,
+            filename=a.filename,
+            kind=a.kind,
+            content_type=a.content_type,
+            size_bytes=a.size_bytes,
+            used_as=a.used_as,
+        )
+        for a in assets
+        if a.role == "upload"
+    ]
+
+
 def needs_approval(project: Project) -> bool:
     """True while a storyboard halted for review waits for the user's approval."""
     return project.current_stage == Stage.HALTED_FOR_REVIEW and project.status not in TERMINAL
 
 
-def _is_running(project: Project) -> bool:
+def is_running(project: Project) -> bool:
+    """True while a step of the render may be executing (not halted, not ended)."""
     return (
         project.status in (Status.QUEUED, Status.RUNNING)
         and project.current_stage != Stage.HALTED_FOR_REVIEW

@@ -3,7 +3,8 @@
 Any part other than `request_json` is an upload; its part name is kept as the
 asset's name (we suggest `reference_image`, `audio`, `script`). Images, audio
 and UTF-8 text are accepted; the kind is sniffed from the bytes, not trusted
-from the client.
+from the client. A part whose name promises a kind (EXPECTED_KINDS) must hold
+that kind; any other part name takes whatever kind was sniffed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ AUDIO_MAGIC = (
     (b"fLaC", "audio/flac"),
 )
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# Part names that promise a kind: "reference_image", "reference-images[]", "Music", ...
+EXPECTED_KINDS = {
+    **dict.fromkeys(("reference_image", "reference_images", "image", "images"), "image"),
+    **dict.fromkeys(("audio", "music", "soundtrack"), "audio"),
+    **dict.fromkeys(("script", "scripts", "text"), "text"),
+}
+KIND_WORDS = {
+    "image": "an image (PNG, JPEG or WebP)",
+    "audio": "audio (WAV, MP3, OGG, FLAC or M4A)",
+    "text": "UTF-8 text",
+}
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,26 @@ async def read_upload(part: str, upload: UploadedFile, *, limit: int) -> Upload:
     return sniff(part, upload.filename or part, data)
 
 
+def expected_kind(part: str) -> str | None:
+    """The kind a part's name promises (image, audio or text), or None for a generic name."""
+    return EXPECTED_KINDS.get(part.strip().lower().replace("-", "_").removesuffix("[]"))
+
+
 def sniff(part: str, filename: str, data: bytes) -> Upload:
-    """Classify an uploaded file, or 422 naming its part."""
+    """Classify an upload; 422 naming its part if it is no kind we take, or not the one promised."""
+    upload = _classify(part, filename, data)
+    expected = expected_kind(part)
+    if expected is not None and upload.kind != expected:
+        found = {"image": "an image", "audio": "audio"}.get(upload.kind)
+        found = f"{found} ({upload.content_type})" if found else "UTF-8 text"
+        raise ValidationFailed(
+            part, f"part {part!r} expects {KIND_WORDS[expected]}, but {filename!r} is {found}"
+        )
+    return upload
+
+
+def _classify(part: str, filename: str, data: bytes) -> Upload:
+    """Sniff an uploaded file's kind from its bytes, or 422 naming its part."""
     if not data:
         raise ValidationFailed(part, f"the uploaded file {filename!r} is empty")
     safe = SAFE_NAME.sub("_", filename or part).strip("._")[:100] or part
@@ -68,9 +98,10 @@ def sniff(part: str, filename: str, data: bytes) -> Upload:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
+        expected = expected_kind(part)
+        wanted = f"part {part!r} expects {KIND_WORDS[expected]}, but " if expected else ""
         raise ValidationFailed(
-            part,
-            f"{filename!r} is not an image, audio file or UTF-8 text",
+            part, f"{wanted}{filename!r} is not an image, audio file or UTF-8 text"
         ) from None
     return Upload(part, safe, "text", "text/plain; charset=utf-8", data)
 

@@ -25,6 +25,7 @@ from fvs.providers.base import (
     ContinuityBible,
     Plan,
     PlanRequest,
+    ReferenceUse,
     ShotPlan,
     Subject,
 )
@@ -140,6 +141,20 @@ def _reference_parts(paths: tuple[Path, ...]) -> list[types.Part]:
     return parts
 
 
+def reference_uses(paths: tuple[Path, ...]) -> tuple[ReferenceUse, ...]:
+    """The images the model was shown, and those past MAX_REFERENCE_IMAGES it was not."""
+    return tuple(
+        ReferenceUse(index=i, used_as="subject reference shown to the planner")
+        if i < MAX_REFERENCE_IMAGES
+        else ReferenceUse(
+            index=i,
+            used_as=None,
+            why=f"the planner is shown at most {MAX_REFERENCE_IMAGES} reference images",
+        )
+        for i in range(len(paths))
+    )
+
+
 def _repair_durations(shots: list[ShotSchema], request: PlanRequest) -> list[int]:
     """The model's durations when valid, else the duration rule's, longest where it had longest."""
     allowed = set(request.allowed_durations)
@@ -196,7 +211,8 @@ def to_plan(parsed: PlanSchema, request: PlanRequest) -> Plan:
             duration_seconds=seconds,
             subject_keys=tuple(dict.fromkeys(k for k in keys if k)),
         ))  # fmt: skip
-    return Plan(shots=tuple(shots), bible=bible)
+    uses = reference_uses(tuple(request.reference_images))
+    return Plan(shots=tuple(shots), bible=bible, reference_uses=uses)
 
 
 class GeminiPlanner(GoogleModel):

@@ -11,11 +11,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from fvs.providers.base import (
     CAMERA_MOVES,
-    MAX_SUBJECTS,
     ContinuityBible,
     Plan,
     PlanRequest,
@@ -23,6 +20,9 @@ from fvs.providers.base import (
     Subject,
 )
 from fvs.providers.durations import plan_durations
+from fvs.providers.local import references
+from fvs.providers.local.subjects import SUBJECT_NOUNS as SUBJECT_NOUNS  # for the painter
+from fvs.providers.local.subjects import Candidate, find_recurring, modifiers
 
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 MARKER = re.compile(
@@ -61,37 +61,14 @@ STRONG_MOTION = re.compile(
 )
 STATIC_WISH = re.compile(r"\b(static|locked[- ]off|still camera|tripod)\b", re.I)
 
-# Head noun -> pronoun class ("she", "he", "they" for people of unknown gender, or "it").
-SUBJECT_TEXT = (
-    "she:woman,girl,lady,queen,princess,mother,daughter,sister,witch "
-    "he:man,boy,king,prince,father,son,brother,wizard,monk "
-    "they:person,child,kid,figure,stranger,traveler,traveller,explorer,detective,soldier,dancer,"
-    "astronaut,pilot,scientist,knight,musician,runner,hero,warrior,student,doctor,robot "
-    "it:dog,cat,fox,wolf,bird,horse,dragon,owl,deer,whale,rabbit,tiger,lion,bear,butterfly,fish,"
-    "creature,car,ship,boat,train,balloon,drone,lantern,kite"
-)
-SUBJECT_NOUNS = {
-    n: kind for kind, ns in (g.split(":") for g in _words(SUBJECT_TEXT)) for n in ns.split(",")
-}
-# Pronoun -> (its words, the subject classes it may point at).
-PRONOUNS = {
-    "she": (r"she|her|hers|herself", ("she", "they")),
-    "he": (r"he|him|his|himself", ("he", "they")),
-    "they": (r"they|them|their|themselves", ("plural", "they")),
-    "it": (r"it|its|itself", ("it",)),
-}
-SUBJECT_PHRASE = re.compile(
-    rf"\b(a|an|the)\s+((?:[a-z'-]+\s+){{0,2}}?)({'|'.join(SUBJECT_NOUNS)})(s?)\b", re.I
-)
 SETTING_NOUNS = _words(
     "corridor hallway hall tunnel chamber room library archive street alley city forest beach "
     "desert ocean sea sky field meadow mountain station kitchen garden rooftop cave bridge lake "
-    "river harbor temple cathedral market studio office laboratory void"
+    "river harbor temple cathedral market studio office laboratory void platform"
 )
 SETTING_PHRASE = re.compile(
     rf"\b(?:a|an|the)\s+((?:[a-z'-]+\s+){{0,3}}(?:{'|'.join(SETTING_NOUNS)}))\b", re.I
 )
-NOT_MODIFIERS = set(_words("a an the of in into to and with on at one her his as through from by"))
 
 # Light and colour words -> (colour name, hex) for the world palette.
 LIGHT_TEXT = (
@@ -109,6 +86,8 @@ LIGHT_WORDS = {
     word: (name.replace("_", " "), colour)
     for word, name, colour in (entry.split(":") for entry in _words(LIGHT_TEXT))
 }
+# Places and light are what subjects stand in, never subjects themselves.
+NOT_SUBJECT_WORDS = frozenset(SETTING_NOUNS) | frozenset(LIGHT_WORDS)
 STYLE_TEXT = (
     "cinematic|realistic lighting|photorealistic|realistic|film noir|noir|anime|watercolor|"
     "documentary|dreamlike|dreamy|moody|vintage|shallow depth of field|high contrast|soft light"
@@ -235,78 +214,22 @@ def _hashed_palette(text: str) -> tuple[str, ...]:
     return tuple(_hsv_hex(hue + shift, sat, val) for shift, sat, val in shades)
 
 
-def _modifiers(words: str) -> list[str]:
-    kept: list[str] = []
-    for word in words.lower().split():
-        kept = [] if word in NOT_MODIFIERS else kept + [word]
-    return kept
+def find_subjects(
+    beats: list[str], reference_images: tuple[Path, ...] = ()
+) -> tuple[list[tuple[Subject, set[int]]], references.Dressing]:
+    """Recurring subjects as (Subject, beat indices), dressed in the reference images' colours."""
+    found = find_recurring(beats, ignore=NOT_SUBJECT_WORDS)
+    dressing = references.dress(found, reference_images)
+    return [_subject(c, dressing.subject_palettes.get(i)) for i, c in enumerate(found)], dressing
 
 
-def _subject_mentions(beats: list[str]) -> dict[str, dict]:
-    """Head noun -> description, pronoun class and beats mentioning it, first mention first."""
-    found: dict[str, dict] = {}
-    for index, beat in enumerate(beats):
-        for match in SUBJECT_PHRASE.finditer(beat):
-            noun, plural = match.group(3).lower(), bool(match.group(4))
-            entry = found.get(noun)
-            if entry is None:
-                phrase = " ".join([*_modifiers(match.group(2)), noun + ("s" if plural else "")])
-                article = "" if plural else ("an " if phrase[0] in "aeiou" else "a ")
-                kind = "plural" if plural else SUBJECT_NOUNS[noun]
-                slug = phrase.replace(" ", "-")
-                entry = found[noun] = dict(description=article + phrase, kind=kind, slug=slug)
-                entry["beats"] = set()
-            entry["beats"].add(index)
-    return found
-
-
-def _attach_pronouns(beats: list[str], found: dict[str, dict]) -> None:
-    """Count a beat that refers to a subject by pronoun as a beat the subject appears in."""
-    for index, beat in enumerate(beats):
-        for words, fits in PRONOUNS.values():
-            if not re.search(rf"\b(?:{words})\b", beat, re.I):
-                continue
-            seen = [
-                (max(b for b in e["beats"] if b <= index), -order, noun)
-                for order, (noun, e) in enumerate(found.items())
-                if e["kind"] in fits and min(e["beats"]) <= index
-            ]
-            if seen:
-                found[max(seen)[2]]["beats"].add(index)
-
-
-def _image_palette(path: Path) -> tuple[str, ...] | None:
-    """Up to three dominant colours of an image, most common first; None if unreadable."""
-    try:
-        with Image.open(path) as image:
-            small = image.convert("RGB").resize((64, 64))
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None
-    quantised = small.quantize(colors=3, method=Image.Quantize.MEDIANCUT)
-    palette = quantised.getpalette() or []
-    counts = sorted(quantised.getcolors() or [], reverse=True)
-    colours = []
-    for _, idx in counts:
-        start = int(idx) * 3  # type: ignore[call-overload]
-        colour = "#{:02x}{:02x}{:02x}".format(*palette[start : start + 3])
-        if colour not in colours:
-            colours.append(colour)
-    return tuple(colours) if colours else None
-
-
-def find_subjects(beats: list[str], reference_images: tuple[Path, ...] = ()) -> list[tuple]:
-    """Recurring subjects as (Subject, beat indices), at most MAX_SUBJECTS."""
-    found = _subject_mentions(beats)
-    _attach_pronouns(beats, found)
-    # A one-shot plan has nothing to recur into, so its subjects count as they are.
-    keep = [e for e in found.values() if len(e["beats"]) >= 2 or len(beats) == 1]
-    palettes = [p for p in map(_image_palette, reference_images) if p]
-    subjects = []
-    for order, entry in enumerate(keep[:MAX_SUBJECTS]):
-        palette = palettes[order] if order < len(palettes) else _hashed_palette(entry["slug"])
-        subject = Subject(key=entry["slug"], description=entry["description"], palette=palette)
-        subjects.append((subject, entry["beats"]))
-    return subjects
+def _subject(found: Candidate, palette: tuple[str, ...] | None) -> tuple[Subject, set[int]]:
+    subject = Subject(
+        key=found.key,
+        description=found.description,
+        palette=palette or _hashed_palette(found.key),
+    )
+    return subject, found.beats
 
 
 def _place(text: str, last: bool) -> str | None:
@@ -314,7 +237,7 @@ def _place(text: str, last: bool) -> str | None:
     if not matches:
         return None
     match = matches[-1] if last else matches[0]
-    return " ".join(_modifiers(match.group(1))) or None
+    return " ".join(modifiers(match.group(1))) or None
 
 
 def world_palette(screenplay: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -338,6 +261,13 @@ def world_palette(screenplay: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         named[name] = colour
     ordered = sorted(named.items(), key=lambda item: _luminance(item[1]))
     return tuple(c for _, c in ordered), tuple(n for n, _ in ordered)
+
+
+def _palette(screenplay: str, style: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The reference images' style palette when they set one, else the screenplay's colours."""
+    if style:
+        return style, tuple(references.colour_name(c) for c in style)
+    return world_palette(screenplay)
 
 
 def style_from(instructions: str) -> str:
@@ -385,8 +315,8 @@ class LocalPlanner:
         allowed = request.allowed_durations
         seconds = plan_durations(request.shot_count, request.target_seconds, allowed)
         moves = choose_camera_moves(beats, request.instructions)
-        subjects = find_subjects(beats, tuple(request.reference_images))
-        palette, colour_names = world_palette(request.screenplay)
+        subjects, dressing = find_subjects(beats, tuple(request.reference_images))
+        palette, colour_names = _palette(request.screenplay, dressing.style)
         bible = ContinuityBible(
             subjects=tuple(s for s, _ in subjects),
             setting=_place(request.screenplay, last=False) or "an evocative location",
@@ -414,4 +344,4 @@ class LocalPlanner:
                     subject_keys=keys,
                 )
             )
-        return Plan(shots=tuple(shots), bible=bible)
+        return Plan(shots=tuple(shots), bible=bible, reference_uses=dressing.uses)
