@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -17,14 +21,16 @@ from fvs.accounts.endpoints import router as account_api_router
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
-from fvs.errors import AppError
+from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
 from fvs.keys.endpoints import router as account_keys_router
 from fvs.pipeline import state, steps
 from fvs.providers.endpoints import router as models_router
 from fvs.providers.factory import Providers
+from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
+from fvs.renders.schemas import RenderRequest
 from fvs.storage.endpoints import router as media_router
 from fvs.storage.local import LocalStorage
 from fvs.studio import Studio
@@ -34,6 +40,8 @@ from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
 
 log = logging.getLogger(__name__)
+# Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline.
+DOCS_ASSETS = "/docs/assets"
 
 
 def build_studio(settings: Settings) -> Studio:
@@ -70,9 +78,17 @@ def start_executor(studio: Studio) -> ThreadExecutor:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
     settings = settings or Settings()
-    app = FastAPI(title="Future Video Studio", version="0.1.0", lifespan=_lifespan(settings))
+    app = FastAPI(
+        title="Future Video Studio",
+        version="0.1.0",
+        description=agent_docs.OVERVIEW,
+        docs_url=None,  # _add_docs serves both from local assets
+        redoc_url=None,
+        lifespan=_lifespan(settings),
+    )
     _install_error_handlers(app)
     _add_routes(app)
+    _add_docs(app)
     return app
 
 
@@ -108,6 +124,84 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(studio_pages_router)
     app.include_router(home_router)
     app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
+
+
+def _add_docs(app: FastAPI) -> None:
+    """/docs and /redoc, their assets, and the OpenAPI schema with our own error body."""
+    assets = StaticFiles(packages=[("fastapi_offline", "static")])
+    app.mount(DOCS_ASSETS, assets, name="docs-assets")
+    title = f"{app.title} API"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=title,
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=title,
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the models only our docs name, and our 422 instead of its own."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (RenderRequest, ErrorResponse):
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, nested in found.pop("$defs", {}).items():
+                components.setdefault(name, nested)
+            components.setdefault(model.__name__, found)
+        _use_our_validation_error(schema)
+        _restore_examples(schema)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _restore_examples(schema: dict[str, Any]) -> None:
+    # get_openapi drops every None, even inside examples; a status example needs its nulls.
+    api_routers = (renders_router, wallet_router, models_router)
+    routes = [r for router in api_routers for r in router.routes if isinstance(r, APIRoute)]
+    for route, method in ((r, m) for r in routes for m in r.methods or ()):
+        answers = schema["paths"][route.path_format][method.lower()]["responses"]
+        for status, answer in route.responses.items():
+            example = answer.get("content", {}).get("application/json", {}).get("example")
+            if example is not None:
+                answers[str(status)]["content"]["application/json"]["example"] = example
+
+
+def _use_our_validation_error(schema: dict[str, Any]) -> None:
+    # The RequestValidationError handler answers our error body, not {"detail": [...]}.
+    theirs = "#/components/schemas/HTTPValidationError"
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            answer = operation.get("responses", {}).get("422", {})
+            body = answer.get("content", {}).get("application/json", {})
+            if body.get("schema", {}).get("$ref") == theirs:
+                body["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+                answer["description"] = "A field or parameter is invalid; `field` names it."
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(name, None)
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from fvs.config import Settings
 from fvs.deps import StudioDep
-from fvs.errors import ValidationFailed
+from fvs.errors import ValidationFailed, error_responses
 from fvs.keys.deps import AgentDep
 from fvs.providers import catalog, registry
 from fvs.providers.registry import ModelInfo
@@ -52,7 +52,58 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
     }
 
 
-@router.get("/models")
+@router.get(
+    "/models",
+    summary="The model registry",
+    description=(
+        "Every model a request may name: role (planner, image, video, tts), capabilities "
+        "(clip durations, resolutions, aspect ratios), prices in credits, lifecycle and "
+        "aliases. `runs_on` is the model that renders it in this studio; `standin: true` "
+        "means a local stand-in renders within the named model's limits, at its own price."
+    ),
+    responses={
+        200: {
+            "description": "The registry (one model shown).",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "models": [
+                            {
+                                "id": "veo-3.1-fast-generate-001",
+                                "provider": "google",
+                                "role": "video",
+                                "title": "Veo 3.1 Fast",
+                                "lifecycle": "ga",
+                                "deprecated_on": None,
+                                "aliases": ["veo-3.1-fast"],
+                                "capabilities": {
+                                    "durations": [4, 6, 8],
+                                    "resolutions": ["720p", "1080p"],
+                                    "aspect_ratios": ["16:9", "9:16"],
+                                    "audio": True,
+                                    "max_reference_images": 3,
+                                    "image_to_video": True,
+                                    "last_frame": True,
+                                    "fps": 24,
+                                    "image_sizes": [],
+                                },
+                                "credits": {
+                                    "per_call": 0,
+                                    "per_image": {},
+                                    "per_second": {"720p": 10, "1080p": 10},
+                                },
+                                "runs_on": "local-animatic",
+                                "standin": True,
+                            }
+                        ],
+                        "credit_value_usd": 0.01,
+                    }
+                }
+            },
+        },
+        **error_responses(401),
+    },
+)
 def list_models(studio: StudioDep, _principal: AgentDep) -> dict[str, Any]:
     return {
         "models": [describe(m, studio.settings) for m in registry.MODELS],

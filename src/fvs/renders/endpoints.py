@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from fvs.config import Settings
-from fvs.deps import BaseUrlDep, StudioDep
-from fvs.errors import UnsupportedMediaType, ValidationFailed
+from fvs.deps import BaseUrlDep, ReadSession, StudioDep
+from fvs.errors import UnsupportedMediaType, ValidationFailed, error_responses
 from fvs.keys.deps import AgentDep
-from fvs.renders import idempotency, service, submission
+from fvs.renders import docs, idempotency, listing, service, submission
 from fvs.renders.pacing import StatusPacer
 from fvs.renders.schemas import Estimate, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload, read_upload
+from fvs.stages import Status
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 pacer = StatusPacer()
@@ -39,8 +40,12 @@ async def read_body(request: Request, limits: Settings) -> tuple[dict[str, Any],
         return _decode_json(body), []
     if ctype != "multipart/form-data":
         raise UnsupportedMediaType(
-            "send multipart/form-data with a request_json field, or application/json",
+            f"received {ctype or 'no content type'}; send multipart/form-data with the request "
+            "JSON in a request_json field (Python requests: "
+            'files={"request_json": (None, json.dumps(body))}), '
+            "or the JSON itself as application/json",
             field="content-type",
+            received=ctype or None,
         )
     return await _read_multipart(request, limits)
 
@@ -84,7 +89,38 @@ def _decode_json(body: bytes) -> Any:
         raise ValidationFailed("request_json", f"not valid JSON: {exc}") from None
 
 
-@router.post("/renders")
+@router.post(
+    "/renders",
+    summary="Submit a render",
+    description=(
+        "Validate the request, hold its estimated credits and queue the render. Send "
+        "multipart/form-data with the RenderRequest JSON in the text field `request_json` "
+        "(any file parts are kept as reference assets), or the JSON as an application/json "
+        "body. Answers 202 with the status to poll at `status_url`; 200 when the render "
+        "completed within `wait_for_completion_seconds`. With an `Idempotency-Key` header a "
+        "repeated submit replays the first answer (`Idempotent-Replayed: true`)."
+    ),
+    status_code=202,
+    response_model=RenderStatus,
+    response_description="Accepted: queued or running; poll status_url.",
+    responses={
+        202: docs.example(docs.QUEUED_EXAMPLE, "Accepted: queued or running; poll status_url."),
+        200: {
+            "model": RenderStatus,
+            **docs.example(docs.COMPLETED_EXAMPLE, "Completed within the wait asked for."),
+        },
+        **error_responses(
+            401,
+            402,
+            409,
+            415,
+            422,
+            503,
+            described={409: "A request with this Idempotency-Key is still being accepted."},
+        ),
+    },
+    openapi_extra=docs.submit_operation(),
+)
 async def create_render(
     request: Request, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> JSONResponse:
@@ -101,7 +137,51 @@ async def create_render(
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-@router.post("/renders/estimate")
+@router.get(
+    "/renders",
+    summary="List the account's renders",
+    description=(
+        "The key's account's renders, newest first, `limit` to a page (1-100, default 20). "
+        "Pass `next_cursor` back as `cursor` for the next page; it is null on the last. "
+        "`status` keeps renders of one status only. Each item links its full status."
+    ),
+    responses={
+        200: docs.example(docs.PAGE_EXAMPLE, "One page of renders."),
+        **error_responses(401, 422),
+    },
+)
+def list_renders(
+    session: ReadSession,
+    principal: AgentDep,
+    base_url: BaseUrlDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+    status: Status | None = None,
+) -> listing.RenderPage:
+    return listing.list_page(
+        session,
+        account_id=principal.account_id,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        base_url=base_url,
+    )
+
+
+@router.post(
+    "/renders/estimate",
+    summary="Estimate a render's cost",
+    description=(
+        "The same body as a submit (multipart or JSON). Validates it and answers the "
+        "settings it resolves to, `planned_durations`, `credits_estimated` with a per-stage "
+        "breakdown, and whether the wallet can afford it. Creates and charges nothing."
+    ),
+    responses={
+        200: docs.example(docs.ESTIMATE_EXAMPLE, "What the request would cost."),
+        **error_responses(401, 415, 422),
+    },
+    openapi_extra=docs.render_request_body(),
+)
 async def estimate_render(request: Request, studio: StudioDep, principal: AgentDep) -> Estimate:
     raw, _uploads = await read_body(request, studio.settings)
     render_request = parse_render_request(raw)
@@ -118,7 +198,19 @@ async def estimate_render(request: Request, studio: StudioDep, principal: AgentD
     return await to_thread.run_sync(quote)
 
 
-@router.get("/renders/{project_id}")
+@router.get(
+    "/renders/{project_id}",
+    summary="A render's status",
+    description=(
+        "Poll until `status` is completed, failed or cancelled, or `needs_approval` is "
+        "true. `final_video_url` and the shots' URLs are signed and expire; poll again for "
+        "fresh ones."
+    ),
+    responses={
+        200: docs.example(docs.COMPLETED_EXAMPLE, "The render's status."),
+        **error_responses(401, 404),
+    },
+)
 async def get_render(
     project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> RenderStatus:
@@ -126,7 +218,22 @@ async def get_render(
     return await submission.current_status(studio, principal.account_id, project_id, base_url)
 
 
-@router.post("/renders/{project_id}/cancel")
+@router.post(
+    "/renders/{project_id}/cancel",
+    summary="Cancel a render",
+    description=(
+        "Stop a queued or running render; its open holds return to the wallet (the "
+        "creation charge stays). Cancelling a cancelled render answers 200 again; a "
+        "completed or failed one is 409."
+    ),
+    responses={
+        200: docs.example(
+            docs.QUEUED_EXAMPLE | {"status": "cancelled", "is_running": False, "run_id": None},
+            "The cancelled render's status.",
+        ),
+        **error_responses(401, 404, 409, 503),
+    },
+)
 async def cancel_render(
     project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> RenderStatus:
@@ -140,7 +247,19 @@ async def cancel_render(
     )
 
 
-@router.post("/renders/{project_id}/approve")
+@router.post(
+    "/renders/{project_id}/approve",
+    summary="Approve a storyboard halted for review",
+    description=(
+        "A render submitted with `stage_behaviour: halt_for_review` stops after "
+        "storyboarding (`needs_approval: true`); approving it goes on to filming. 409 "
+        "unless it is halted for review."
+    ),
+    responses={
+        200: docs.example(docs.APPROVED_EXAMPLE, "The render, filming again."),
+        **error_responses(401, 404, 409, 503),
+    },
+)
 async def approve_render(
     project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> RenderStatus:
@@ -154,7 +273,19 @@ async def approve_render(
     )
 
 
-@router.post("/renders/{project_id}/shots/{shot_number}/regenerate")
+@router.post(
+    "/renders/{project_id}/shots/{shot_number}/regenerate",
+    summary="Paint a new take of one shot's keyframe",
+    description=(
+        "While a storyboard is halted for review: queue a new keyframe for shot "
+        "`shot_number` (1-based, each shot's `number`), charged as one image at once. 404 "
+        "for a shot the render does not have; 409 unless halted, or while a take is queued."
+    ),
+    responses={
+        200: docs.example(docs.HALTED_EXAMPLE, "The render, still halted."),
+        **error_responses(401, 402, 404, 409, 422, 503),
+    },
+)
 async def regenerate_keyframe(
     project_id: str, shot_number: int, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> RenderStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -27,3 +28,26 @@ def projects_with(
     stmt = select(Project, *columns).where(Project.account_id == account_id)
     rows = session.execute(stmt.order_by(Project.created_at.desc()).limit(limit))
     return [tuple(row) for row in rows]
+
+
+def projects_page(
+    session: Session,
+    account_id: str,
+    columns: list[ColumnElement[Any]],
+    *,
+    limit: int,
+    before: tuple[datetime, str] | None = None,
+    status: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """The account's projects newest first, strictly before a (created_at, id) cursor."""
+    stmt = select(Project, *columns).where(Project.account_id == account_id)
+    if status is not None:
+        stmt = stmt.where(Project.status == status)
+    if before is not None:
+        stamp, project_id = before
+        stmt = stmt.where(
+            (Project.created_at < stamp)
+            | ((Project.created_at == stamp) & (Project.id < project_id))
+        )
+    order = (Project.created_at.desc(), Project.id.desc())
+    return [tuple(row) for row in session.execute(stmt.order_by(*order).limit(limit))]
