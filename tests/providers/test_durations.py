@@ -82,13 +82,9 @@ def test_concrete_examples(count, target, allowed, expected):
     assert plan_durations(count, target, allowed) == expected
 
 
-def test_sixty_shots_over_a_wide_allowed_set_is_fast():
-    import time
-
-    started = time.perf_counter()
-    clips = plan_durations(60, 333, range(1, 101))
+def test_sixty_shots_over_a_wide_allowed_set():
+    clips = plan_durations(60, 333, range(1, 101))  # its speed: bench/bench_local_providers.py
     assert sum(clips) == 333 and max(clips) - min(clips) <= 1
-    assert time.perf_counter() - started < 1.0
 
 
 def test_check_reachable_accepts_close_targets():
