@@ -24,6 +24,8 @@ from fvs.db import Database
 from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
 from fvs.keys.endpoints import router as account_keys_router
+from fvs.ops.endpoints import router as ops_router
+from fvs.ops.request_ids import RequestIds
 from fvs.pipeline import state, steps
 from fvs.providers.endpoints import router as models_router
 from fvs.providers.factory import Providers
@@ -31,6 +33,7 @@ from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
 from fvs.renders.schemas import RenderRequest
+from fvs.storage.base import MediaStorage
 from fvs.storage.endpoints import router as media_router
 from fvs.storage.local import LocalStorage
 from fvs.studio import Studio
@@ -45,15 +48,23 @@ DOCS_ASSETS = "/docs/assets"
 
 
 def build_studio(settings: Settings) -> Studio:
-    """Migrate the database and assemble what the API and the pipeline share."""
+    """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.resolved_database_url)
+    if settings.auto_migrate:
+        migrate.upgrade(settings.resolved_database_url)
+    else:
+        migrate.check(settings.resolved_database_url)
     return Studio(
         settings=settings,
         db=Database(settings.resolved_database_url),
-        storage=LocalStorage(settings.media_dir),
+        storage=make_storage(settings),
         providers=Providers(settings),
     )
+
+
+def make_storage(settings: Settings) -> MediaStorage:
+    """The media store the settings name."""
+    return LocalStorage(settings.media_dir)
 
 
 def sweep(studio: Studio) -> None:
@@ -87,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     _install_error_handlers(app)
+    app.add_middleware(RequestIds)
     _add_routes(app)
     _add_docs(app)
     return app
@@ -123,6 +135,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(account_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(home_router)
+    app.include_router(ops_router)
     app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
 
 

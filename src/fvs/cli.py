@@ -19,13 +19,16 @@ import uvicorn
 from rich.console import Console
 from rich.markup import escape
 
-from fvs import client
+from fvs import client, logs, migrate
 from fvs.accounts import service as accounts
-from fvs.app import build_studio, create_app, start_executor
+from fvs.app import build_studio, create_app, make_storage, start_executor
 from fvs.billing import service as billing
 from fvs.config import Settings
+from fvs.db import Database
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
+from fvs.ops import health
+from fvs.providers.factory import Providers
 from fvs.studio import Studio
 
 app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completion=False)
@@ -44,7 +47,10 @@ DEMO_TOP_UP = 10_000
 
 
 def _studio() -> Studio:
-    return build_studio(Settings())
+    try:
+        return build_studio(Settings())
+    except migrate.NotMigrated as exc:
+        _fail(str(exc), code=1)
 
 
 def _run(fn: Any) -> Any:
@@ -84,14 +90,55 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the API and the worker threads."""
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+    """Run the API (and, with FVS_EXECUTOR=threads, the worker threads)."""
+    settings = Settings()
+    logs.configure(settings.log_format)
+    if not settings.auto_migrate:
+        try:
+            migrate.check(settings.resolved_database_url)
+        except migrate.NotMigrated as exc:
+            _fail(str(exc), code=1)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Bring the database to this studio's schema, once, however many replicas run it at once."""
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    before, after = migrate.upgrade(settings.resolved_database_url)
+    if before == after:
+        console.print(f"the database is already at revision {after}")
+    else:
+        console.print(f"migrated the database from revision {before or 'none'} to {after}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check that the database, broker, storage and ffmpeg are reachable and writable."""
+    settings = Settings()
+    studio = Studio(
+        settings=settings,
+        db=Database(settings.resolved_database_url),
+        storage=make_storage(settings),
+        providers=Providers(settings),
+    )
+    try:
+        results = health.run_checks(studio, health.DOCTOR)
+    finally:
+        studio.db.dispose()
+    for result in results:
+        mark = "[red]✗[/red]" if result.problem else "[green]✓[/green]"
+        console.print(f"{mark} {result.name}: {escape(result.problem or 'ok')}", soft_wrap=True)
+    if any(r.problem for r in results):
+        raise typer.Exit(1)
 
 
 @app.command()
 def worker() -> None:
     """Run pipeline steps without the API (pair with `FVS_EXECUTOR=none fvs serve`)."""
     studio = _studio()
+    logs.configure(studio.settings.log_format)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

@@ -7,6 +7,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     veo_poll_seconds: float = Field(default=10.0, gt=0, description="Between operation polls.")
     veo_deadline_seconds: float = Field(default=900.0, gt=0, description="Give up on a clip.")
     veo_safety_retries: int = Field(default=2, ge=0, description="Rewrites after a filter.")
+    # Operating it.
+    auto_migrate: bool = Field(
+        default=True, description="Migrate at start (under a lock); false: refuse until migrated."
+    )
+    metrics_token: str | None = Field(default=None, description="Bearer token for /metrics.")
+    log_format: Literal["text", "json"] = Field(default="text", description="text or json.")
 
     @property
     def google_configured(self) -> bool:

@@ -107,6 +107,14 @@ def open_holds(
     return list(session.scalars(stmt.order_by(Transfer.created_at, Transfer.id)))
 
 
+def total_held(session: Session) -> int:
+    """Credits held by every open hold, across all wallets."""
+    stmt = select(func.coalesce(func.sum(Transfer.amount), 0)).where(
+        Transfer.kind == "pending", _open_pending()
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def project_settled(session: Session, project_id: str) -> int:
     """Credits posted against a project: single charges plus posted holds."""
     stmt = select(func.coalesce(func.sum(Transfer.amount), 0)).where(

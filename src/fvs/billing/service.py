@@ -249,6 +249,11 @@ def release_stage(session: Session, *, project_id: str, stage: str) -> None:
         release(session, hold_id=hold_id(project_id, stage))
 
 
+def total_held(session: Session) -> int:
+    """Credits held right now by unfinished renders, across the studio."""
+    return ledger.total_held(session)
+
+
 def project_settled(session: Session, *, project_id: str) -> int:
     """Credits a render has spent: its charges plus what its holds posted."""
     return ledger.project_settled(session, project_id)

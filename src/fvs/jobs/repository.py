@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,3 +130,9 @@ def forget_finished(session: Session, *, run_id: str, step: str, shot_index: int
             Job.status.in_(("done", "failed", "cancelled")),
         )
     )
+
+
+def waiting_by_step(session: Session) -> dict[str, int]:
+    """Queued jobs per step, ready now or later (the queue's depth)."""
+    stmt = select(Job.step, func.count()).where(Job.status == "queued").group_by(Job.step)
+    return {step: int(count) for step, count in session.execute(stmt)}

@@ -96,3 +96,8 @@ def _ref(job: Job) -> JobRef:
         shot_index=job.shot_index,
         attempts=job.attempts,
     )
+
+
+def waiting_by_step(session: Session) -> dict[str, int]:
+    """Queued jobs per step: what the workers have yet to start."""
+    return repository.waiting_by_step(session)

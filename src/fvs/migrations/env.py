@@ -28,6 +28,12 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    given = config.attributes.get("connection")
+    if given is not None:  # fvs.migrate holds the migration lock on this connection
+        context.configure(connection=given, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     engine = create_engine(_url())
     with engine.connect() as connection:
         context.configure(

@@ -8,11 +8,13 @@ crash finds its outputs recorded and does no paid work twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from fvs import logs, metrics
 from fvs.billing import pricing
 from fvs.jobs.service import JobRef
 from fvs.media.concat import JoinResult, join_clips
@@ -26,6 +28,7 @@ from fvs.providers.base import ClipSpec, Plan, PlanRequest, ReferenceUse, Remote
 from fvs.stages import STAGE_OF_STEP, Stage, Step
 from fvs.studio import Studio
 
+log = logging.getLogger(__name__)
 # Uploads a scene render keeps but does not read, and what the status says of them.
 UNREAD_UPLOADS = {
     "audio": "is kept with the project, but scene renders do not use audio yet "
@@ -295,17 +298,28 @@ def describe_failure(job: JobRef, exc: BaseException) -> str:
 
 def run_job(studio: Studio, job: JobRef) -> None:
     """Run one leased job; retry transient failures, fail the render on the last attempt."""
-    try:
-        STEPS[job.step](studio, job)
-    except Exception as exc:
-        message = describe_failure(job, exc)
-        permanent = isinstance(exc, StepFailed | remote_film.ClipWithheld | TimeoutError)
-        if permanent or job.attempts >= studio.settings.job_max_attempts:
-            state.fail(studio, job, message)
-        else:
-            delay = studio.settings.job_retry_base_seconds * 2 ** (job.attempts - 1)
-            state.retry_later(studio, job, message, delay_seconds=delay)
-        studio.wake()
+    stage = STAGE_OF_STEP.get(Step(job.step), job.step) if job.step in STEPS else job.step
+    with logs.job_context(job.project_id, job.id):
+        try:
+            with metrics.timed_step(job.step, str(stage)):
+                STEPS[job.step](studio, job)
+            log.info("step %s ran (attempt %s)", job.step, job.attempts)
+        except Exception as exc:
+            log.warning("job %s (%s) failed: %s", job.id, job.step, exc)
+            _after_failure(studio, job, exc)
+
+
+def _after_failure(studio: Studio, job: JobRef, exc: Exception) -> None:
+    """Retry a transient failure after a backoff; fail the render on a permanent or last one."""
+    message = describe_failure(job, exc)
+    permanent = isinstance(exc, StepFailed | remote_film.ClipWithheld | TimeoutError)
+    if permanent or job.attempts >= studio.settings.job_max_attempts:
+        state.fail(studio, job, message)
+    else:
+        delay = studio.settings.job_retry_base_seconds * 2 ** (job.attempts - 1)
+        metrics.JOBS_RETRIED.labels(job.step).inc()
+        state.retry_later(studio, job, message, delay_seconds=delay)
+    studio.wake()
 
 
 __all__ = ["STEPS", "run_job"]

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from fvs.config import Settings
+from fvs.metrics import Instrumented
 from fvs.providers import registry
 from fvs.providers.base import ImagePainter, Narrator, Planner, RemoteVideoFilmer, VideoFilmer
 from fvs.providers.local.animator import LocalAnimator
@@ -53,7 +54,7 @@ class Providers:
     def _get(self, model_id: str) -> Any:
         with self._lock:
             if model_id not in self._built:
-                self._built[model_id] = self._build(model_id)
+                self._built[model_id] = Instrumented(self._build(model_id), model_id)
             return self._built[model_id]
 
     def _build(self, model_id: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fvs.models import Project
@@ -51,3 +51,9 @@ def projects_page(
         )
     order = (Project.created_at.desc(), Project.id.desc())
     return [tuple(row) for row in session.execute(stmt.order_by(*order).limit(limit))]
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many renders each status holds, across every account."""
+    stmt = select(Project.status, func.count()).group_by(Project.status)
+    return {status: int(count) for status, count in session.execute(stmt)}

@@ -365,3 +365,8 @@ def progress(project: Project, shots: ShotCounts) -> float:
             return round(done, 3)
         done += work.weight
     return 0.0 if project.current_stage == Stage.INPUT else done
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """Renders per status across the studio (every status present, zero included)."""
+    return {str(s): 0 for s in Status} | repository.count_by_status(session)

@@ -17,6 +17,10 @@ class MediaStorage(Protocol):
         """A local path for a stored file; UnsafePath when it leaves the root."""
         ...
 
+    def check(self) -> None:
+        """Raise with one plain sentence naming the setting unless the store takes a write."""
+        ...
+
     def project_dir(self, project_id: str) -> Path:
         """The project's working folder, created when missing."""
         ...

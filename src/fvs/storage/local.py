@@ -23,6 +23,17 @@ class LocalStorage:
             raise UnsafePath(relative)
         return full
 
+    def check(self) -> None:
+        """OSError naming the folder unless it takes a file."""
+        try:
+            with tempfile.TemporaryFile(dir=self.root):
+                pass
+        except OSError as exc:
+            raise OSError(
+                f"FVS_DATA_DIR: the media folder {self.root} is not writable "
+                f"({exc.strerror or exc})"
+            ) from None
+
     def project_dir(self, project_id: str) -> Path:
         directory = self.path(f"projects/{project_id}")
         directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,98 @@
+"""Log lines: plain text by default, one JSON object per line with FVS_LOG_FORMAT=json.
+
+Every line carries the request id and, where there is one, the project and job id
+(context variables set by the request middleware and the job runner), so one render
+can be followed across replicas and workers. Agent keys and URL signatures are masked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+request_id: ContextVar[str | None] = ContextVar("fvs_request_id", default=None)
+project_id: ContextVar[str | None] = ContextVar("fvs_project_id", default=None)
+job_id: ContextVar[int | None] = ContextVar("fvs_job_id", default=None)
+
+# An agent key, or the signature of a signed or presigned URL (ours, or S3's SigV4).
+AGENT_KEY = re.compile(r"fvs_[A-Za-z0-9_-]{8,}")
+SIGNATURE = re.compile(
+    r"([?&](?:sig|X-Amz-Signature|X-Amz-Credential|Signature)=)[^&\s\"']+", re.IGNORECASE
+)
+
+
+def redact(text: str) -> str:
+    """The text with agent keys and URL signatures masked."""
+    return SIGNATURE.sub(r"\1[redacted]", AGENT_KEY.sub("[redacted]", text))
+
+
+@contextmanager
+def job_context(project: str, job: int) -> Iterator[None]:
+    """Tag every line logged inside with this project and job."""
+    project_token, job_token = project_id.set(project), job_id.set(job)
+    try:
+        yield
+    finally:
+        project_id.reset(project_token)
+        job_id.reset(job_token)
+
+
+class ContextFilter(logging.Filter):
+    """Copies the context ids onto each record (None where there is none)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        record.project_id = project_id.get()
+        record.job_id = job_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, context ids, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "request_id": getattr(record, "request_id", None),
+            "project_id": getattr(record, "project_id", None),
+            "job_id": getattr(record, "job_id", None),
+        }
+        if record.exc_info:
+            line["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """The usual text line, with context ids when present and secrets masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ids = [
+            f"{name}={value}"
+            for name in ("request_id", "project_id", "job_id")
+            if (value := getattr(record, name, None)) is not None
+        ]
+        text = super().format(record)
+        return redact(f"{text} [{' '.join(ids)}]" if ids else text)
+
+
+def configure(log_format: str, level: int = logging.INFO) -> None:
+    """Send the studio's and uvicorn's logs to stderr in the chosen format."""
+    handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter())
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("fvs", "uvicorn", "uvicorn.error", "uvicorn.access", "celery"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+        logger.setLevel(level)
