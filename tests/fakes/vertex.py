@@ -10,6 +10,7 @@ Tests script failures and record every request the SDK sent.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -90,6 +91,7 @@ class FakeVertex:
 
     polls_before_done: int = 1  # polls answered "running" before the one that is done
     never_finish: bool = False
+    latency_seconds: float = 0.0  # added to every answer: a provider far away
     image_size_override: tuple[int, int] | None = None
     requests: list[Recorded] = field(default_factory=list)
     plan_faults: list[str] = field(default_factory=list)  # broken_json | bad_durations | ...
@@ -214,7 +216,10 @@ class FakeVertex:
         }.get(method)
         if handler is None:
             return _error(404, f"the fake does not serve {method}")
-        return handler(model, body, match)
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
+        # In a thread: encoding a clip must not stall the other callers' answers.
+        return await asyncio.to_thread(handler, model, body, match)
 
     # -- generateContent -------------------------------------------------------------------
 
