@@ -32,7 +32,7 @@ from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
 from fvs.renders.schemas import RenderRequest
 from fvs.storage.endpoints import router as media_router
-from fvs.storage.local import LocalStorage
+from fvs.storage.factory import open_storage
 from fvs.studio import Studio
 from fvs.web.account_pages import router as account_pages_router
 from fvs.web.endpoints import router as studio_pages_router
@@ -47,11 +47,12 @@ DOCS_ASSETS = "/docs/assets"
 def build_studio(settings: Settings) -> Studio:
     """Migrate the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
     migrate.upgrade(settings.resolved_database_url)
     return Studio(
         settings=settings,
         db=Database(settings.resolved_database_url),
-        storage=LocalStorage(settings.media_dir),
+        storage=storage,
         providers=Providers(settings),
     )
 

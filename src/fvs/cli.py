@@ -26,6 +26,8 @@ from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
+from fvs.storage.base import StorageUnavailable
+from fvs.storage.factory import open_storage
 from fvs.studio import Studio
 
 app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completion=False)
@@ -65,6 +67,14 @@ def _fail(message: str, *, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _check_storage(settings: Settings) -> None:
+    """Stop at once, in one sentence, when media storage is misnamed or cannot be reached."""
+    try:
+        open_storage(settings).check()
+    except StorageUnavailable as exc:
+        _fail(exc.message, code=1)
+
+
 def _login_url(settings: Settings) -> str:
     return f"{(settings.public_base_url or client.DEFAULT_BASE_URL).rstrip('/')}/login"
 
@@ -85,12 +95,14 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run the API and the worker threads."""
+    _check_storage(Settings())
     uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
 
 
 @app.command()
 def worker() -> None:
     """Run pipeline steps without the API (pair with `FVS_EXECUTOR=none fvs serve`)."""
+    _check_storage(Settings())
     studio = _studio()
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
