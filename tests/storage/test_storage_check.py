@@ -69,6 +69,16 @@ def test_a_missing_bucket_is_named(tmp_path, s3_endpoint, aws_env):
     )
 
 
+def test_missing_credentials_are_named(tmp_path, s3_endpoint, aws_env, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to ask
+    assert refusal(tmp_path, "s3://fvs-media/studio", s3_endpoint) == (
+        f"FVS_STORAGE_URL: no AWS credentials to open bucket 'fvs-media' at {s3_endpoint} "
+        "(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+    )
+
+
 def test_good_storage_passes_its_check(tmp_path, s3_endpoint, bucket):
     s3 = open_storage(settings(tmp_path, f"s3://{bucket}/studio", s3_endpoint))
     assert isinstance(s3, S3Storage) and s3.prefix == "studio/"
