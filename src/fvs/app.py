@@ -33,9 +33,8 @@ from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
 from fvs.renders.schemas import RenderRequest
-from fvs.storage.base import MediaStorage
 from fvs.storage.endpoints import router as media_router
-from fvs.storage.local import LocalStorage
+from fvs.storage.factory import open_storage
 from fvs.studio import Studio
 from fvs.web.account_pages import router as account_pages_router
 from fvs.web.endpoints import router as studio_pages_router
@@ -50,6 +49,7 @@ DOCS_ASSETS = "/docs/assets"
 def build_studio(settings: Settings) -> Studio:
     """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
     else:
@@ -57,14 +57,9 @@ def build_studio(settings: Settings) -> Studio:
     return Studio(
         settings=settings,
         db=Database(settings.resolved_database_url),
-        storage=make_storage(settings),
+        storage=storage,
         providers=Providers(settings),
     )
-
-
-def make_storage(settings: Settings) -> MediaStorage:
-    """The media store the settings name."""
-    return LocalStorage(settings.media_dir)
 
 
 def sweep(studio: Studio) -> None:

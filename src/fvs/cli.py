@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from rich.markup import escape
 
 from fvs import client, logs, migrate
 from fvs.accounts import service as accounts
-from fvs.app import build_studio, create_app, make_storage, start_executor
+from fvs.app import build_studio, create_app, start_executor
 from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.db import Database
@@ -29,6 +30,9 @@ from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
 from fvs.ops import health
 from fvs.providers.factory import Providers
+from fvs.storage.base import StorageUnavailable
+from fvs.storage.factory import open_storage
+from fvs.storage.local import LocalStorage
 from fvs.studio import Studio
 
 app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completion=False)
@@ -51,6 +55,8 @@ def _studio() -> Studio:
         return build_studio(Settings())
     except migrate.NotMigrated as exc:
         _fail(str(exc), code=1)
+    except StorageUnavailable as exc:
+        _fail(exc.message, code=1)
 
 
 def _run(fn: Any) -> Any:
@@ -69,6 +75,14 @@ def _fail(message: str, *, code: int) -> NoReturn:
     """Print one plain line on stderr and exit: 2 for a bad command line, 1 for a refusal."""
     err.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
+
+
+def _check_storage(settings: Settings) -> None:
+    """Stop at once, in one sentence, when media storage is misnamed or cannot be reached."""
+    try:
+        open_storage(settings).check()
+    except StorageUnavailable as exc:
+        _fail(exc.message, code=1)
 
 
 def _login_url(settings: Settings) -> str:
@@ -92,6 +106,7 @@ def serve(
 ) -> None:
     """Run the API (and, with FVS_EXECUTOR=threads, the worker threads)."""
     settings = Settings()
+    _check_storage(settings)
     logs.configure(settings.log_format)
     if not settings.auto_migrate:
         try:
@@ -117,14 +132,20 @@ def migrate_cmd() -> None:
 def doctor() -> None:
     """Check that the database, broker, storage and ffmpeg are reachable and writable."""
     settings = Settings()
+    checks = dict(health.DOCTOR)
+    try:
+        storage = open_storage(settings)
+    except StorageUnavailable as exc:  # report it with the rest, on the default folder
+        checks["storage"] = functools.partial(_known_problem, exc.message)
+        storage = LocalStorage(settings.media_dir, secret=settings.resolved_secret)
     studio = Studio(
         settings=settings,
         db=Database(settings.resolved_database_url),
-        storage=make_storage(settings),
+        storage=storage,
         providers=Providers(settings),
     )
     try:
-        results = health.run_checks(studio, health.DOCTOR)
+        results = health.run_checks(studio, checks)
     finally:
         studio.db.dispose()
     for result in results:
@@ -134,9 +155,14 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+def _known_problem(problem: str, _studio: Studio) -> str:
+    return problem
+
+
 @app.command()
 def worker() -> None:
     """Run pipeline steps without the API (pair with `FVS_EXECUTOR=none fvs serve`)."""
+    _check_storage(Settings())
     studio = _studio()
     logs.configure(studio.settings.log_format)
     stopping = threading.Event()

@@ -18,6 +18,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".fvs-data"), description="Database, media and secret.")
     database_url: str | None = Field(default=None, description="Default: SQLite in data_dir.")
+    storage_url: str | None = Field(
+        default=None,
+        description="Media: file:///abs/path or s3://bucket/prefix; default: data_dir/media.",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="An S3-compatible endpoint (MinIO, R2, GCS, moto)."
+    )
     public_base_url: str | None = Field(
         default=None, description="Origin for status/cancel/media URLs; else from the request."
     )

@@ -26,8 +26,9 @@ def test_a_broken_keyframe_fails_filming_with_stage_and_shot(studio):
     account_id, project_id = submit(studio)
     run_until(studio, last_step="keyframe")
     run_until(studio, last_step="keyframe")
-    keyframe = studio.storage.project_dir(project_id) / "keyframes" / "shot-02.png"
-    keyframe.write_bytes(b"not a png")
+    studio.storage.put_bytes(
+        f"projects/{project_id}/keyframes/shot-02.png", b"not a png", "image/png"
+    )
     ran = run_until(studio)
     assert ran.count("film") == 3  # shot 2 tried twice, shot 1 once
     with studio.db.read() as session:

@@ -53,6 +53,7 @@ def test_the_list_agrees_with_each_renders_status(studio):
                 project_id=summary.project_id,
                 base_url="http://studio.test",
                 settings=studio.settings,
+                storage=studio.storage,
             )
             assert summary.shot_count == len(status.shots)
             assert summary.clip_count == status.clip_count

@@ -69,6 +69,7 @@ def planned(
             project_id=project_id,
             base_url="http://testserver",
             settings=studio.settings,
+            storage=studio.storage,
         )
         plan = Plan.model_validate(session.get(Project, project_id).plan)
     return status, plan

@@ -25,7 +25,7 @@ CLIP_BYTES = bytes(range(256)) * 4
 def media_client(settings: Settings) -> Iterator[TestClient]:
     """The app without workers, with one clip already stored."""
     with TestClient(create_app(settings)) as client:
-        client.app.state.studio.storage.write_bytes(CLIP, CLIP_BYTES)
+        client.app.state.studio.storage.put_bytes(CLIP, CLIP_BYTES, "video/mp4")
         yield client
 
 
@@ -49,10 +49,28 @@ def test_a_signed_link_serves_the_file_and_byte_ranges(media_client, settings):
 
 
 @pytest.mark.settings(executor="none")
+def test_a_named_link_downloads_under_its_name_and_the_name_is_signed(media_client, settings):
+    assert "content-disposition" not in media_client.get(link(settings, CLIP)).headers
+    query = sign_path(
+        settings.resolved_secret, CLIP, ttl_seconds=600, download_name='Fox & "snow" é.mp4'
+    )
+    named = media_client.get(f"/media/{query}")
+    assert named.status_code == 200 and named.content == CLIP_BYTES
+    disposition = named.headers["content-disposition"]
+    # Quotes and non-ASCII letters fall back to "_"; filename* carries the name exactly.
+    assert disposition.startswith('attachment; filename="Fox & _snow_ _.mp4"')
+    assert disposition.endswith("filename*=UTF-8''Fox%20%26%20%22snow%22%20%C3%A9.mp4")
+    part = media_client.get(f"/media/{query}", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.content == CLIP_BYTES[:10]
+    for tampered in (query.replace("dl=Fox", "dl=Fix"), query.replace("&dl=", "&x=")):
+        assert media_client.get(f"/media/{tampered}").status_code == 403
+
+
+@pytest.mark.settings(executor="none")
 def test_tampered_foreign_and_expired_links_are_forbidden(media_client, settings):
     url = link(settings, CLIP)
     other = CLIP.replace("shot-01", "shot-02")
-    media_client.app.state.studio.storage.write_bytes(other, b"another clip")
+    media_client.app.state.studio.storage.put_bytes(other, b"another clip", "video/mp4")
     expired = link(settings, CLIP, now=time.time() - 7200)
     for refused in (
         url.replace("sig=", "sig=0"),
@@ -127,6 +145,8 @@ def test_a_finished_render_links_its_video_signed_and_seekable(client, make_agen
     url = done["final_video_url"].removeprefix("http://testserver")
     whole = client.get(url)
     assert whole.status_code == 200 and whole.content[4:8] == b"ftyp"
+    # Saved from a browser, the final cut is named after the project.
+    assert 'filename="Small test render.mp4"' in whole.headers["content-disposition"]
     part = client.get(url, headers={"Range": "bytes=100-199"})
     assert part.status_code == 206 and part.content == whole.content[100:200]
     assert part.headers["content-range"].startswith("bytes 100-199/")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -81,3 +83,31 @@ def test_an_unknown_key_id_is_refused(kid):
 def test_another_secret_is_refused():
     path, query = signed()
     assert not check(path, query, secret=b"another-secret")
+
+
+def test_the_signature_covers_the_download_name():
+    url = urlsplit(sign_path(SECRET, PATH, ttl_seconds=3600, download_name="Fox film.mp4", now=NOW))
+    query = {name: values[0] for name, values in parse_qs(url.query).items()}
+    assert query["dl"] == "Fox film.mp4"
+
+    def named(name: str) -> bool:
+        return verify(
+            SECRET,
+            PATH,
+            expires=query["exp"],
+            key_id=query["kid"],
+            sig=query["sig"],
+            download_name=name,
+            now=NOW,
+        )
+
+    assert named("Fox film.mp4")
+    assert not named("Fox film.exe") and not named("")
+
+
+def test_links_without_a_download_name_sign_as_they_always_did():
+    # Links handed out before download names existed must keep working.
+    path, query = signed()
+    message = f"GET\n{PATH}\n{query['exp']}\n{KEY_ID}".encode()
+    assert query["sig"] == hmac.new(SECRET, message, hashlib.sha256).hexdigest()
+    assert "dl" not in query

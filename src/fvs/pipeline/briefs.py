@@ -17,7 +17,8 @@ UNAVAILABLE_NOTE = (
 class Brief:
     stage: str
     text: str
-    path: Path | None  # None when no speech engine could speak it
+    key: str | None  # the stored WAV; None when no speech engine could speak it
+    size_bytes: int = 0
     note: str | None = None
 
 
@@ -37,11 +38,12 @@ def brief_text(stage: str, plan: Plan, *, extra: str = "") -> str:
     return f"The final cut is ready: {seconds} seconds. {extra}".strip()
 
 
-def speak(narrator: Narrator, stage: str, text: str, out_path: Path) -> Brief:
-    """Speak a brief; a missing engine is a note, never a failed render."""
+def speak(narrator: Narrator, stage: str, text: str, *, out_path: Path, key: str) -> Brief:
+    """Speak a brief into out_path, to be stored as `key`; a missing engine is a note."""
     try:
         if not narrator.available():
             raise NarratorUnavailable(stage)
-        return Brief(stage=stage, text=text, path=narrator.speak(text, out_path))
+        spoken = narrator.speak(text, out_path)
     except NarratorUnavailable:
-        return Brief(stage=stage, text=text, path=None, note=UNAVAILABLE_NOTE)
+        return Brief(stage=stage, text=text, key=None, note=UNAVAILABLE_NOTE)
+    return Brief(stage=stage, text=text, key=key, size_bytes=spoken.stat().st_size)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy.orm import Session
 
 from fvs.billing import pricing
@@ -13,6 +11,7 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import briefs, state
 from fvs.providers import registry
 from fvs.providers.base import ImageSize, Plan
+from fvs.storage.base import project_key
 from fvs.studio import Studio
 
 
@@ -28,18 +27,18 @@ def record_provider(project: Project, stage: str, role: str) -> None:
 
 
 def record_asset(
-    studio: Studio,
     session: Session,
     project: Project,
-    path: Path,
+    key: str,
     *,
+    size_bytes: int,
     role: str,
     kind: str,
     name: str,
     content_type: str,
     stage: str | None,
 ) -> None:
-    """Record a file the pipeline made (a subject, a brief, a deliverable) as a project asset."""
+    """Record a file the pipeline stored (a subject, a brief, a deliverable) as a project asset."""
     session.add(
         Asset(
             project_id=project.id,
@@ -47,10 +46,10 @@ def record_asset(
             kind=kind,
             stage=stage,
             name=name,
-            filename=path.name,
+            filename=key.rsplit("/", 1)[-1],
             content_type=content_type,
-            path=studio.storage.relative(path),
-            size_bytes=path.stat().st_size,
+            path=key,
+            size_bytes=size_bytes,
         )
     )
 
@@ -58,35 +57,34 @@ def record_asset(
 def voice(
     studio: Studio, job: JobRef, render: ResolvedRender, stage: str, plan: Plan, extra: str = ""
 ) -> briefs.Brief | None:
-    """Speak the brief for a stage when the render asked for briefs; None otherwise."""
+    """Speak and store the brief for a stage when the render asked for briefs; None otherwise."""
     if not render.stage_voice_briefs_enabled:
         return None
-    out = studio.storage.project_dir(job.project_id) / "briefs" / f"{stage}.wav"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return briefs.speak(
-        studio.providers.narrator(runs_on(render, "tts")),
-        stage,
-        briefs.brief_text(stage, plan, extra=extra),
-        out,
-    )
+    key = project_key(job.project_id, f"briefs/{stage}.wav")
+    with studio.storage.workspace(job.project_id) as workspace:
+        return briefs.speak(
+            studio.providers.narrator(runs_on(render, "tts")),
+            stage,
+            briefs.brief_text(stage, plan, extra=extra),
+            out_path=workspace.output(key, "audio/wav"),
+            key=key,
+        )
 
 
-def record_brief(
-    studio: Studio, session: Session, project: Project, brief: briefs.Brief | None
-) -> None:
+def record_brief(session: Session, project: Project, brief: briefs.Brief | None) -> None:
     """Record a spoken brief and settle its hold; an unspoken one returns its hold, with a note."""
     if brief is None:
         return
     stage = pricing.voice_stage(brief.stage)
-    if brief.path is None:
+    if brief.key is None:
         state.add_note(project, brief.note or "voice brief unavailable")
         state.release_stage(session, project, stage)
         return
     record_asset(
-        studio,
         session,
         project,
-        brief.path,
+        brief.key,
+        size_bytes=brief.size_bytes,
         role="voice_brief",
         kind="audio",
         name=brief.stage,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -86,10 +85,10 @@ def film_remote(
     shot: ShotPlan,
     bible: ContinuityBible,
     spec: ClipSpec,
-    keyframe: Path | None,
-    out: Path,
+    keyframe: str | None,
+    out: str,
 ) -> bool:
-    """True once the clip is saved at `out`; False when the job was re-scheduled to poll."""
+    """True once the clip is stored as `out`; False when the job was re-scheduled to poll."""
     op = _operation(studio, job)
     if op.name is None:
         op = _start(
@@ -100,7 +99,7 @@ def film_remote(
         _poll_later(studio, job, op, model_id)
         return False
     if result.video:
-        studio.storage.write_file(out, result.video)
+        studio.storage.put_bytes(out, result.video, "video/mp4")
         return True
     _update_shot(studio, job, operation_name=None)
     if result.filtered:
@@ -116,7 +115,7 @@ def _start(
     shot: ShotPlan,
     bible: ContinuityBible,
     spec: ClipSpec,
-    keyframe: Path | None,
+    keyframe: str | None,
     op: Operation,
 ) -> Operation:
     """Start the clip (softened after a withheld attempt) and save its operation on the shot."""
@@ -125,9 +124,12 @@ def _start(
         if op.safety_retries == 0
         else soften_prompt(shot.video_prompt, op.safety_retries)
     )
-    started = filmer.start(
-        shot, keyframe, spec, prompt=prompt, negative_prompt=negative_prompt(bible)
-    )
+    # Only a start reads the keyframe; polls never fetch it.
+    with studio.storage.workspace(job.project_id) as workspace:
+        image = workspace.input(keyframe) if keyframe else None
+        started = filmer.start(
+            shot, image, spec, prompt=prompt, negative_prompt=negative_prompt(bible)
+        )
     op = Operation(started.operation_name, utcnow(), op.safety_retries)
     _update_shot(studio, job, operation_name=op.name, operation_started_at=op.started_at)
     return op

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -24,8 +23,16 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import remote_film, repository, state, storyboard
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
-from fvs.providers.base import ClipSpec, Plan, PlanRequest, ReferenceUse, RemoteVideoFilmer
+from fvs.providers.base import (
+    ClipSpec,
+    Plan,
+    PlanRequest,
+    ReferenceUse,
+    RemoteVideoFilmer,
+    ShotPlan,
+)
 from fvs.stages import STAGE_OF_STEP, Stage, Step
+from fvs.storage.base import Workspace, project_key
 from fvs.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -36,6 +43,10 @@ UNREAD_UPLOADS = {
     "text": "is kept with the project, but not read: the screenplay and instructions come "
     "from the request's fields",
 }
+
+
+FINAL = "final.mp4"
+CONTACT_SHEET = "contact-sheet.jpg"
 
 
 class StepFailed(Exception):
@@ -56,7 +67,7 @@ def plan_step(studio: Studio, job: JobRef) -> None:
         _record_upload_uses(session, project, plan)
         record_provider(project, Stage.PLANNING, "planner")
         state.settle_stage(session, project, Stage.PLANNING, pricing.planning_credits(render))
-        record_brief(studio, session, project, brief)
+        record_brief(session, project, brief)
         project.current_stage = Stage.STORYBOARDING
         state.enqueue(session, project, Step.REFERENCES)
 
@@ -108,34 +119,32 @@ def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
     video = registry.find(render.video_model)
     assert video is not None
     with studio.db.read() as session:
-        uploads = repository.uploads(session, job.project_id)
-        refs = tuple(studio.storage.path(a.path) for a in uploads if a.kind == "image")
-    plan = studio.providers.planner(runs_on(render, "planner")).plan(
-        PlanRequest(
-            screenplay=render.screenplay,
-            instructions=render.instructions,
-            shot_count=render.shot_count,
-            target_seconds=render.scene_target_duration_seconds,
-            allowed_durations=video.durations,
-            reference_images=refs,
+        images = [a.path for a in repository.uploads(session, job.project_id) if a.kind == "image"]
+    with studio.storage.workspace(job.project_id) as workspace:
+        plan = studio.providers.planner(runs_on(render, "planner")).plan(
+            PlanRequest(
+                screenplay=render.screenplay,
+                instructions=render.instructions,
+                shot_count=render.shot_count,
+                target_seconds=render.scene_target_duration_seconds,
+                allowed_durations=video.durations,
+                reference_images=tuple(workspace.input(key) for key in images),
+            )
         )
-    )
     durations = [s.duration_seconds for s in plan.shots]
     if len(durations) != render.shot_count or any(d not in video.durations for d in durations):
         raise StepFailed(f"the planner returned durations {durations}, outside {video.durations}")
     return plan
 
 
-def clip_path(studio: Studio, project_id: str, shot_index: int) -> Path:
-    """Where shot n's clip is kept in the project's folder."""
-    return studio.storage.project_dir(project_id) / "clips" / f"shot-{shot_index + 1:02d}.mp4"
+def clip_key(project_id: str, shot_index: int) -> str:
+    """Where shot n's clip is stored."""
+    return project_key(project_id, f"clips/shot-{shot_index + 1:02d}.mp4")
 
 
-def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, out: Path) -> bool:
-    """Film one shot into `out`; False while a remote model is still working on it."""
-    shot = plan.shots[job.shot_index]
+def _clip_spec(render: ResolvedRender, shot: ShotPlan) -> ClipSpec:
     width, height = registry.video_size(render.video_resolution, render.aspect_ratio)
-    spec = ClipSpec(
+    return ClipSpec(
         width=width,
         height=height,
         fps=24,
@@ -143,9 +152,14 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, out: 
         seed=(render.seed or 0) + shot.index,
         audio=True,
     )
+
+
+def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: str) -> bool:
+    """Film one shot and store it as `key`; False while a remote model is still working on it."""
+    shot = plan.shots[job.shot_index]
+    spec = _clip_spec(render, shot)
     with studio.db.read() as session:
-        keyframe_path = repository.shot(session, job.project_id, shot.index).keyframe_path
-    keyframe = studio.storage.path(str(keyframe_path))
+        keyframe = str(repository.shot(session, job.project_id, shot.index).keyframe_path)
     model_id = runs_on(render, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
@@ -159,9 +173,10 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, out: 
             bible=plan.bible,
             spec=spec,
             keyframe=keyframe if model and model.image_to_video else None,
-            out=out,
+            out=key,
         )
-    filmer.film(shot, keyframe, spec, out)
+    with studio.storage.workspace(job.project_id) as workspace:
+        filmer.film(shot, workspace.input(keyframe), spec, workspace.output(key, "video/mp4"))
     return True
 
 
@@ -172,13 +187,12 @@ def film_step(studio: Studio, job: JobRef) -> None:
         return
     plan = begun.plan
     shot = plan.shots[job.shot_index]
-    out = clip_path(studio, job.project_id, shot.index)
-    out.parent.mkdir(exist_ok=True)
-    if not out.exists() and not _film(studio, job, begun.render, plan, out):
+    key = clip_key(job.project_id, shot.index)
+    if studio.storage.size(key) is None and not _film(studio, job, begun.render, plan, key):
         return  # a remote clip is still being made; the job was re-scheduled to poll
 
     def apply(session: Session, project: Project) -> None:
-        repository.shot(session, project.id, shot.index).clip_path = studio.storage.relative(out)
+        repository.shot(session, project.id, shot.index).clip_path = key
         session.flush()
         shots = repository.shots(session, project.id)
         if all(s.clip_path for s in shots):
@@ -194,7 +208,7 @@ def _finish_filming(
     record_provider(project, Stage.FILMING, "video")
     seconds = sum(s.duration_seconds for s in shots)
     state.settle_stage(session, project, Stage.FILMING, pricing.filming_credits(render, seconds))
-    record_brief(studio, session, project, voice(studio, job, render, Stage.FILMING, plan))
+    record_brief(session, project, voice(studio, job, render, Stage.FILMING, plan))
     project.current_stage = Stage.PRODUCTION
     state.enqueue(session, project, Step.PRODUCE)
 
@@ -205,38 +219,38 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     plan = begun.plan
-    folder = studio.storage.project_dir(job.project_id)
-    final, joined = _join_and_check(studio, job, plan, folder)
-    sheet = _contact_sheet(studio, job, folder)
+    with studio.storage.workspace(job.project_id) as workspace:
+        joined, final_size = _join_and_check(workspace, job.project_id, plan)
+        sheet_size = _contact_sheet(studio, workspace, job.project_id)
     copied = "Joined without re-encoding." if joined.stream_copied else ""
     brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
-        _record_deliverables(studio, session, project, final=final, sheet=sheet)
+        _record_deliverables(session, project, final_size=final_size, sheet_size=sheet_size)
         _record_production_provider(project, joined)
         credits = pricing.production_credits(joined.media.duration_seconds)
         state.settle_stage(session, project, Stage.PRODUCTION, credits)
-        record_brief(studio, session, project, brief)
+        record_brief(session, project, brief)
         state.complete(session, project)
 
     state.commit_step(studio, job, apply)
 
 
 def _record_deliverables(
-    studio: Studio, session: Session, project: Project, *, final: Path, sheet: Path
+    session: Session, project: Project, *, final_size: int, sheet_size: int
 ) -> None:
     """Point the project at its final cut and contact sheet, and record both as assets."""
-    project.final_path = studio.storage.relative(final)
-    project.contact_sheet_path = studio.storage.relative(sheet)
-    for role, path, kind, ctype in (
-        ("final", final, "video", "video/mp4"),
-        ("contact_sheet", sheet, "image", "image/jpeg"),
+    project.final_path = project_key(project.id, FINAL)
+    project.contact_sheet_path = project_key(project.id, CONTACT_SHEET)
+    for role, key, size, kind, ctype in (
+        ("final", project.final_path, final_size, "video", "video/mp4"),
+        ("contact_sheet", project.contact_sheet_path, sheet_size, "image", "image/jpeg"),
     ):
         record_asset(
-            studio,
             session,
             project,
-            path,
+            key,
+            size_bytes=size,
             role=role,
             kind=kind,
             name=role,
@@ -255,28 +269,26 @@ def _record_production_provider(project: Project, joined: JoinResult) -> None:
     project.providers = {**project.providers, Stage.PRODUCTION: production}
 
 
-def _join_and_check(
-    studio: Studio, job: JobRef, plan: Plan, folder: Path
-) -> tuple[Path, JoinResult]:
+def _join_and_check(workspace: Workspace, project_id: str, plan: Plan) -> tuple[JoinResult, int]:
     """Join the clips in shot order; a cut that misses the planned length fails the step."""
-    clips = [clip_path(studio, job.project_id, s.index) for s in plan.shots]
-    final = folder / "final.mp4"
+    clips = [workspace.input(clip_key(project_id, s.index)) for s in plan.shots]
+    final = workspace.output(project_key(project_id, FINAL), "video/mp4")
     joined = join_clips(clips, final)
     checked, planned = joined.media, plan.total_seconds
     if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
         raise StepFailed(
             f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
         )
-    return final, joined
+    return joined, final.stat().st_size
 
 
-def _contact_sheet(studio: Studio, job: JobRef, folder: Path) -> Path:
+def _contact_sheet(studio: Studio, workspace: Workspace, project_id: str) -> int:
+    """Make the contact sheet from the shots' current keyframes; its size in bytes."""
     with studio.db.read() as session:
-        keyframes = [
-            studio.storage.path(str(s.keyframe_path))
-            for s in repository.shots(session, job.project_id)
-        ]
-    return make_contact_sheet(keyframes, folder / "contact-sheet.jpg")
+        keys = [str(s.keyframe_path) for s in repository.shots(session, project_id)]
+    sheet = workspace.output(project_key(project_id, CONTACT_SHEET), "image/jpeg")
+    make_contact_sheet([workspace.input(key) for key in keys], sheet)
+    return sheet.stat().st_size
 
 
 STEPS: dict[str, Callable[[Studio, JobRef], None]] = {

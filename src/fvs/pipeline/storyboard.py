@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy.orm import Session
 
 from fvs.billing import pricing
@@ -21,6 +19,7 @@ from fvs.pipeline.common import (
 )
 from fvs.providers.base import MAX_SUBJECTS, Plan, ShotPlan
 from fvs.stages import Stage, Step
+from fvs.storage.base import project_key
 from fvs.studio import Studio
 
 
@@ -33,7 +32,7 @@ def references_step(studio: Studio, job: JobRef) -> None:
     painted = _paint_references(studio, job, begun.render, plan)
 
     def apply(session: Session, project: Project) -> None:
-        _record_references(studio, session, project, painted)
+        _record_references(session, project, painted)
         for shot in plan.shots:
             state.enqueue(session, project, Step.KEYFRAME, shot.index)
 
@@ -42,51 +41,63 @@ def references_step(studio: Studio, job: JobRef) -> None:
 
 def _paint_references(
     studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan
-) -> dict[str, Path]:
-    """Paint each subject's reference image; the path of each, by subject key."""
+) -> dict[str, tuple[str, int]]:
+    """Paint and store each subject's reference image; its key and size, by subject key."""
     painter = studio.providers.painter(runs_on(render, "image"))
-    folder = studio.storage.project_dir(job.project_id) / "subjects"
-    folder.mkdir(exist_ok=True)
     painted = {}
     for subject in plan.bible.subjects[:MAX_SUBJECTS]:
-        out = folder / f"{subject.key}.png"
-        if not out.exists():  # painted before a crash: do not pay twice
-            painter.paint_reference(subject, plan.bible, image_size(render), out)
-        painted[subject.key] = out
+        key = project_key(job.project_id, f"subjects/{subject.key}.png")
+        size = studio.storage.size(key)
+        if size is None:  # painted before a crash: do not pay twice
+            # One workspace a subject: each reference is stored as soon as it is painted.
+            with studio.storage.workspace(job.project_id) as workspace:
+                out = workspace.output(key, "image/png")
+                painter.paint_reference(subject, plan.bible, image_size(render), out)
+                size = out.stat().st_size
+        painted[subject.key] = (key, size)
     return painted
 
 
 def _record_references(
-    studio: Studio, session: Session, project: Project, painted: dict[str, Path]
+    session: Session, project: Project, painted: dict[str, tuple[str, int]]
 ) -> None:
     """Record each painted reference as a subject asset, unless a retried step already did."""
     known = {a.name for a in repository.assets(session, project.id, role="subject")}
-    for key, path in painted.items():
-        if key not in known:
+    for name, (key, size) in painted.items():
+        if name not in known:
             record_asset(
-                studio,
                 session,
                 project,
-                path,
+                key,
+                size_bytes=size,
                 role="subject",
                 kind="image",
-                name=key,
+                name=name,
                 content_type="image/png",
                 stage=Stage.STORYBOARDING,
             )
 
 
+def keyframe_key(project_id: str, shot_index: int, take: int = 1) -> str:
+    """Where a shot's keyframe is stored; takes after the first carry their number."""
+    suffix = f"-take-{take}" if take > 1 else ""
+    return project_key(project_id, f"keyframes/shot-{shot_index + 1:02d}{suffix}.png")
+
+
 def _paint_keyframe(
-    studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, shot: ShotPlan, out: Path
+    studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, shot: ShotPlan, key: str
 ) -> None:
-    """Paint a shot's keyframe with every subject's reference attached, unless already painted."""
-    if out.exists():
+    """Paint a shot's keyframe with its subjects' references attached, unless already stored."""
+    if studio.storage.size(key) is not None:
         return
-    folder = studio.storage.project_dir(job.project_id) / "subjects"
-    refs = {s.key: folder / f"{s.key}.png" for s in plan.bible.subjects}
-    studio.providers.painter(runs_on(render, "image")).paint_keyframe(
-        shot, plan.bible, image_size(render), refs, out
-    )
+    with studio.db.read() as session:
+        subjects = repository.assets(session, job.project_id, role="subject")
+        references = {a.name: a.path for a in subjects if a.name in shot.subject_keys}
+    with studio.storage.workspace(job.project_id) as workspace:
+        refs = {name: workspace.input(ref) for name, ref in references.items()}
+        studio.providers.painter(runs_on(render, "image")).paint_keyframe(
+            shot, plan.bible, image_size(render), refs, workspace.output(key, "image/png")
+        )
 
 
 def keyframe_step(studio: Studio, job: JobRef) -> None:
@@ -96,14 +107,12 @@ def keyframe_step(studio: Studio, job: JobRef) -> None:
         return
     plan = begun.plan
     shot = plan.shots[job.shot_index]
-    folder = studio.storage.project_dir(job.project_id) / "keyframes"
-    out = folder / f"shot-{shot.index + 1:02d}.png"
-    out.parent.mkdir(exist_ok=True)
-    _paint_keyframe(studio, job, begun.render, plan, shot, out)
+    key = keyframe_key(job.project_id, shot.index)
+    _paint_keyframe(studio, job, begun.render, plan, shot, key)
 
     def apply(session: Session, project: Project) -> None:
         row = repository.shot(session, project.id, shot.index)
-        row.keyframe_path = studio.storage.relative(out)
+        row.keyframe_path = key
         session.flush()
         shots = repository.shots(session, project.id)
         if all(s.keyframe_path for s in shots):
@@ -121,7 +130,7 @@ def finish_storyboard(
     record_provider(project, Stage.STORYBOARDING, "image")
     credits = pricing.image_credits(render, shot_count + subjects)
     state.settle_stage(session, project, Stage.STORYBOARDING, credits)
-    record_brief(studio, session, project, voice(studio, job, render, Stage.STORYBOARDING, plan))
+    record_brief(session, project, voice(studio, job, render, Stage.STORYBOARDING, plan))
     if render.halts_for_review:
         # Cheap stills first: nothing is filmed (or paid for) until the user approves.
         project.current_stage = Stage.HALTED_FOR_REVIEW
@@ -146,13 +155,12 @@ def repaint_step(studio: Studio, job: JobRef) -> None:
         version = repository.shot(session, job.project_id, job.shot_index).keyframe_version + 1
     planned = plan.shots[job.shot_index]
     shot = planned.model_copy(update={"image_prompt": f"{planned.image_prompt} (take {version})"})
-    folder = studio.storage.project_dir(job.project_id)
-    out = folder / "keyframes" / f"shot-{shot.index + 1:02d}-take-{version}.png"
-    _paint_keyframe(studio, job, begun.render, plan, shot, out)
+    key = keyframe_key(job.project_id, shot.index, take=version)
+    _paint_keyframe(studio, job, begun.render, plan, shot, key)
 
     def apply(session: Session, project: Project) -> None:
         row = repository.shot(session, project.id, shot.index)
-        row.keyframe_path = studio.storage.relative(out)
+        row.keyframe_path = key
         row.keyframe_version = version
 
     state.commit_step(studio, job, apply)

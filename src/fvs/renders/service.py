@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -29,11 +30,12 @@ from fvs.renders.schemas import (
 from fvs.renders.settings import resolve_render
 from fvs.renders.uploads import Upload
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
-from fvs.storage.base import MediaStorage
-from fvs.storage.signing import sign_path
+from fvs.storage.base import MediaStorage, project_key
 
 DELIVERABLE_ROLES = ("upload", "final")
 LIST_LIMIT = 50
+# Characters no file name on Windows, macOS or Linux may hold, and control characters.
+UNSAFE_IN_FILENAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 def quote_render(
@@ -122,8 +124,8 @@ def _add_project(
 
 def _store_upload(session: Session, storage: MediaStorage, project_id: str, upload: Upload) -> None:
     asset_id = new_id("asset")
-    relative = f"projects/{project_id}/uploads/{asset_id}-{upload.filename}"
-    storage.write_bytes(relative, upload.data)
+    key = project_key(project_id, f"uploads/{asset_id}-{upload.filename}")
+    storage.put_bytes(key, upload.data, upload.content_type)
     session.add(
         Asset(
             id=asset_id,
@@ -133,7 +135,7 @@ def _store_upload(session: Session, storage: MediaStorage, project_id: str, uplo
             name=upload.part,
             filename=upload.filename,
             content_type=upload.content_type,
-            path=relative,
+            path=key,
             size_bytes=len(upload.data),
         )
     )
@@ -204,18 +206,29 @@ def regenerate_keyframe(
 
 
 def status_of(
-    session: Session, *, account_id: str, project_id: str, base_url: str, settings: Settings
+    session: Session,
+    *,
+    account_id: str,
+    project_id: str,
+    base_url: str,
+    settings: Settings,
+    storage: MediaStorage,
 ) -> RenderStatus:
     """The status body of the account's render, or 404."""
     project = get_render(session, account_id=account_id, project_id=project_id)
-    return render_status(session, project, base_url=base_url, settings=settings)
+    return render_status(session, project, base_url=base_url, settings=settings, storage=storage)
 
 
 def render_status(
-    session: Session, project: Project, *, base_url: str, settings: Settings
+    session: Session,
+    project: Project,
+    *,
+    base_url: str,
+    settings: Settings,
+    storage: MediaStorage,
 ) -> RenderStatus:
     """The status body: the seed's fields, then ours."""
-    link = _Links(base_url, settings)
+    link = _Links(storage, base_url=base_url, ttl_seconds=settings.signed_url_ttl_seconds)
     shots = pipeline.shots(session, project.id)
     assets = pipeline.assets(session, project.id)
     status_url = f"{base_url}/api/agent/renders/{project.id}"
@@ -277,17 +290,19 @@ def list_renders(session: Session, *, account_id: str) -> list[RenderSummary]:
 
 
 class _Links:
-    """Signed, expiring media URLs for stored paths."""
+    """Expiring media URLs for stored keys, from whichever storage holds them."""
 
-    def __init__(self, base_url: str, settings: Settings) -> None:
+    def __init__(self, storage: MediaStorage, *, base_url: str, ttl_seconds: int) -> None:
+        self.storage = storage
         self.base_url = base_url
-        self.secret = settings.resolved_secret
-        self.ttl = settings.signed_url_ttl_seconds
+        self.ttl = ttl_seconds
 
-    def __call__(self, path: str | None) -> str | None:
-        if not path:
+    def __call__(self, key: str | None, *, download_name: str | None = None) -> str | None:
+        if not key:
             return None
-        return f"{self.base_url}/media/{sign_path(self.secret, path, ttl_seconds=self.ttl)}"
+        return self.storage.link(
+            key, base_url=self.base_url, ttl_seconds=self.ttl, download_name=download_name
+        )
 
 
 def _shot_status(shot: Shot, link: _Links) -> ShotStatus:
@@ -306,7 +321,15 @@ def _shot_status(shot: Shot, link: _Links) -> ShotStatus:
 
 def _final_video_url(project: Project, link: _Links) -> str | None:
     # The final cut is offered only once the whole render has completed.
-    return link(project.final_path) if project.status == Status.COMPLETED else None
+    if project.status != Status.COMPLETED:
+        return None
+    return link(project.final_path, download_name=download_name(project.name))
+
+
+def download_name(project_name: str) -> str:
+    """The final video's file name when saved: the project's name, minus path and control marks."""
+    cleaned = UNSAFE_IN_FILENAMES.sub(" ", project_name).strip(" .")
+    return f"{cleaned or 'render'}.mp4"
 
 
 def _voice_briefs(assets: list[Asset], link: _Links) -> list[dict[str, Any]]:

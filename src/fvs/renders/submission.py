@@ -136,6 +136,7 @@ async def current_status(
                 project_id=project_id,
                 base_url=base_url,
                 settings=studio.settings,
+                storage=studio.storage,
             )
 
     return await to_thread.run_sync(read)

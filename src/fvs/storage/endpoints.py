@@ -1,4 +1,4 @@
-"""The media download route: signed, expiring URLs; HTTP Range for video players."""
+"""The media download route of local storage: signed, expiring URLs; HTTP Range for players."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from fastapi.responses import FileResponse
 
 from fvs.deps import StudioDep
 from fvs.errors import AppError
-from fvs.storage.base import UnsafePath
+from fvs.storage.base import UnsafePath, content_disposition
+from fvs.storage.local import LocalStorage
 from fvs.storage.signing import verify
 
 router = APIRouter(tags=["media"])
@@ -22,12 +23,18 @@ class Forbidden(AppError):
 
 @router.get("/media/{path:path}")
 def download(
-    path: str, studio: StudioDep, exp: str = "", kid: str = "", sig: str = ""
+    path: str, studio: StudioDep, exp: str = "", kid: str = "", sig: str = "", dl: str = ""
 ) -> FileResponse:
-    if not verify(studio.settings.resolved_secret, path, expires=exp, key_id=kid, sig=sig):
+    signed = verify(
+        studio.settings.resolved_secret, path, expires=exp, key_id=kid, sig=sig, download_name=dl
+    )
+    if not signed:
         raise Forbidden(
             "this media link is invalid or has expired; fetch the render status for a fresh one"
         )
+    # Object storage serves its own links; this route only ever serves the local folder.
+    if not isinstance(studio.storage, LocalStorage):
+        raise Forbidden("this media link is invalid")
     try:
         full = studio.storage.path(path)
     except UnsafePath:
@@ -35,6 +42,7 @@ def download(
     if not full.is_file():
         raise Forbidden("this media file is no longer available")
     media_type = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
-    return FileResponse(
-        full, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"}
-    )
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if dl:
+        headers["Content-Disposition"] = content_disposition(dl)
+    return FileResponse(full, media_type=media_type, headers=headers)

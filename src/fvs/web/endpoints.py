@@ -183,6 +183,7 @@ def _status(
         project_id=project_id,
         base_url=base,
         settings=studio.settings,
+        storage=studio.storage,
     )
 
 
