@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from kombu import Connection, Exchange, Queue
 
 import fvs
@@ -57,6 +58,11 @@ class Broker:
                     self._bound(connection, name).delete()
                 with contextlib.suppress(Exception):
                     connection.default_channel.exchange_delete(self.queue(name))
+        if self.kind == "redis":  # kombu keeps each binding in a key of its own
+            client = redis.Redis.from_url(self.url)
+            for key in client.scan_iter(f"*{self.prefix}*"):
+                client.delete(key)
+            client.close()
 
     def _bound(self, connection: Connection, name: str) -> Queue:
         full = self.queue(name)

@@ -149,14 +149,21 @@ def test_jobs_whose_delivery_was_lost_are_relayed(studio, worker, broker, celery
     celery_app.send_job(delivery)
     lost: list[object] = []
     wait_until(lambda: bool(lost.extend(broker.take("media")) or lost), what="the message")
+    # Sent, and taken by a worker that died with the job: its lease runs out in a second.
+    died_running, _ = submit_render(studio)
+    [taken] = studio.db.transact(jobs.claim_unpublished)
+    dead = timedelta(seconds=1)
+    assert jobs.lease_by_id(studio.db, job_id=taken.job_id, owner="dead", lease=dead)
     never_sent, _ = submit_render(studio)  # committed; its process "died" before publishing
     worker.start()
     # The worker runs only what it is sent: these complete because the relay sent them again.
-    wait_completed(studio, never_sent)
-    wait_completed(studio, sent_then_lost)
+    for project_id in (never_sent, sent_then_lost, died_running):
+        wait_completed(studio, project_id)
     relayed = re.findall(r"relaying (\d+) job\(s\) whose delivery was lost", worker.output())
-    assert sum(int(n) for n in relayed) >= 2
-    assert {row.attempts for row in job_rows(studio)} == {1}
+    assert sum(int(n) for n in relayed) >= 3
+    attempts = {row.id: row.attempts for row in job_rows(studio)}
+    assert attempts.pop(taken.job_id) == 2  # the dead worker's try, and the one that finished
+    assert set(attempts.values()) == {1}
 
 
 @pytest.mark.settings(relay_seconds=60)  # only the three deliveries sent here
