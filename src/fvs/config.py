@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         description="Prefix of the Celery queue names: studios sharing one broker.",
     )
     relay_seconds: float = Field(
-        default=30.0, gt=0, description="A job published this long ago and not begun is resent."
+        default=120.0, gt=0, description="A job published this long ago and not begun is resent."
     )
     worker_threads: int = Field(default=3, ge=1, le=64)
     shot_concurrency: int = Field(default=3, ge=1, le=64, description="Per-shot steps at once.")
