@@ -23,6 +23,7 @@ from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
+from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
@@ -81,6 +82,20 @@ def start_executor(studio: Studio) -> ThreadExecutor:
     return executor
 
 
+def start_publisher(studio: Studio) -> Publisher:
+    """Publish each commit's jobs to the broker (FVS_EXECUTOR=celery); steps run elsewhere."""
+    # Celery is imported only where it is configured.
+    from fvs.jobs.celery_app import create_celery
+
+    app = create_celery(studio.settings)
+    publisher = Publisher(
+        db=studio.db, settings=studio.settings, send=app.send_job, close=app.close
+    )
+    studio.wake = publisher.wake
+    publisher.start()
+    return publisher
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
     settings = settings or Settings()
@@ -100,15 +115,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Build the studio when the app starts (and its executor, if it runs in threads)."""
+    """Build the studio when the app starts, with its executor threads or its publisher."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         studio = build_studio(settings)
         app.state.studio = studio
-        executor = None
+        executor: ThreadExecutor | Publisher | None = None
         if settings.executor == "threads":
             executor = start_executor(studio)
+        elif settings.executor == "celery":
+            executor = start_publisher(studio)
         try:
             yield
         finally:

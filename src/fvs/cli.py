@@ -159,10 +159,42 @@ def _known_problem(problem: str, _studio: Studio) -> str:
     return problem
 
 
+QueuesOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Celery queues to consume: media, provider or media,provider (the default).",
+        show_default=False,
+    ),
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Celery jobs at once (default: one per core with media, else threads for "
+        "every Google model's cap).",
+        show_default=False,
+    ),
+]
+PoolOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Celery pool: prefork, threads or solo (default: prefork with media, else threads).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
-def worker() -> None:
-    """Run pipeline steps without the API (pair with `FVS_EXECUTOR=none fvs serve`)."""
+def worker(
+    queues: QueuesOption = None, concurrency: ConcurrencyOption = None, pool: PoolOption = None
+) -> None:
+    """Run pipeline steps without the API: threads, or a Celery worker with FVS_EXECUTOR=celery."""
     _check_storage(Settings())
+    if Settings().executor == "celery":
+        _celery_worker(queues=queues, concurrency=concurrency, pool=pool)
+        return
+    if queues or concurrency or pool:
+        _fail("--queues, --concurrency and --pool need FVS_EXECUTOR=celery", code=2)
     studio = _studio()
     logs.configure(studio.settings.log_format)
     stopping = threading.Event()
@@ -173,6 +205,25 @@ def worker() -> None:
     stopping.wait()
     executor.stop()
     studio.db.dispose()
+
+
+def _celery_worker(*, queues: str | None, concurrency: int | None, pool: str | None) -> None:
+    """Run a Celery worker on these queues until it is stopped (SIGTERM: a warm shutdown)."""
+    # Celery is imported only where it is configured.
+    from fvs import worker as celery_worker
+    from fvs.jobs.celery_app import BrokerUnavailable
+
+    settings = Settings()
+    try:
+        argv = celery_worker.worker_argv(
+            settings, queues=queues, concurrency=concurrency, pool=pool
+        )
+        app = celery_worker.create_worker_app(settings)
+    except (ValueError, BrokerUnavailable) as exc:
+        _fail(str(exc), code=2)
+    logs.configure(settings.log_format)
+    app.conf.worker_hijack_root_logger = False  # keep our format, ids and masking
+    app.worker_main(argv)
 
 
 @accounts_app.command("create")

@@ -31,7 +31,20 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="HMAC secret for keys and URLs; else generated in data_dir."
     )
-    executor: str = Field(default="threads", description="threads (in-process) or none.")
+    executor: Literal["threads", "celery", "none"] = Field(
+        default="threads", description="threads (in-process), celery (via a broker) or none."
+    )
+    broker_url: str | None = Field(
+        default=None, description="Celery broker (FVS_EXECUTOR=celery): amqp://... or redis://..."
+    )
+    queue_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.:-]*$",
+        description="Prefix of the Celery queue names: studios sharing one broker.",
+    )
+    relay_seconds: float = Field(
+        default=120.0, gt=0, description="A job published this long ago and not begun is resent."
+    )
     worker_threads: int = Field(default=3, ge=1, le=64)
     shot_concurrency: int = Field(default=3, ge=1, le=64, description="Per-shot steps at once.")
     job_lease_seconds: float = Field(default=30.0, gt=0)

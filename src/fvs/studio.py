@@ -24,5 +24,6 @@ class Studio:
     db: Database
     storage: MediaStorage
     providers: Providers
-    # Tells idle workers that a job was just committed; set by the executor that runs here.
+    # Called after a commit that queued jobs: wakes this process's worker threads, or
+    # publishes the jobs to the broker (FVS_EXECUTOR=celery). Set by app.py or the worker.
     wake: Callable[[], None] = field(default=lambda: None)

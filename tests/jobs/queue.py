@@ -26,7 +26,14 @@ def enqueue_steps(studio: Studio, project_id: str, steps: list[tuple[str, int]])
 
     def add(session):
         for step, shot in steps:
-            jobs.enqueue(session, project_id=project_id, run_id=run_id, step=step, shot_index=shot)
+            jobs.enqueue(
+                session,
+                project_id=project_id,
+                run_id=run_id,
+                step=step,
+                shot_index=shot,
+                queue=jobs.MEDIA_QUEUE,
+            )
 
     studio.db.transact(add)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,25 +33,39 @@ def insert_if_absent(session: Session, values: dict[str, object]) -> None:
     session.execute(stmt)
 
 
+def _ready(now: datetime) -> ColumnElement[bool]:
+    """A job that may be leased now: queued and due, or running on a lease that ran out."""
+    return or_(
+        (Job.status == "queued") & (Job.run_after <= now),
+        (Job.status == "running") & (Job.lease_until < now),
+    )
+
+
 def lease_next(
     session: Session, *, owner: str, lease: timedelta, exclude_steps: tuple[str, ...] = ()
 ) -> Job | None:
     """Take the oldest ready job, or one whose lease ran out (its worker died)."""
     now = utcnow()
-    ready = or_(
-        (Job.status == "queued") & (Job.run_after <= now),
-        (Job.status == "running") & (Job.lease_until < now),
-    )
-    stmt = select(Job).where(ready)
+    stmt = select(Job).where(_ready(now))
     if exclude_steps:
         stmt = stmt.where(Job.step.not_in(exclude_steps))
     stmt = stmt.order_by(Job.run_after, Job.id).limit(1).with_for_update(skip_locked=True)
-    job = session.scalars(stmt).first()
+    return _take(session, session.scalars(stmt).first(), owner=owner, until=now + lease)
+
+
+def lease_by_id(session: Session, *, job_id: int, owner: str, lease: timedelta) -> Job | None:
+    """Take this one job if it is ready; None when it is done, not due, or held by a live lease."""
+    now = utcnow()
+    stmt = select(Job).where(Job.id == job_id, _ready(now)).with_for_update(skip_locked=True)
+    return _take(session, session.scalars(stmt).first(), owner=owner, until=now + lease)
+
+
+def _take(session: Session, job: Job | None, *, owner: str, until: datetime) -> Job | None:
     if job is None:
         return None
     job.status = "running"
     job.lease_owner = owner
-    job.lease_until = now + lease
+    job.lease_until = until
     job.attempts += 1
     session.flush()
     return job
@@ -90,6 +104,7 @@ def requeue(
         row.status = "queued"
         row.lease_owner = None
         row.run_after = run_after
+        row.published_at = None  # to be published again, due at run_after
         if error is not None:
             row.last_error = error
         if refund_attempt:
@@ -132,7 +147,44 @@ def forget_finished(session: Session, *, run_id: str, step: str, shot_index: int
     )
 
 
-def waiting_by_step(session: Session) -> dict[str, int]:
-    """Queued jobs per step, ready now or later (the queue's depth)."""
-    stmt = select(Job.step, func.count()).where(Job.status == "queued").group_by(Job.step)
-    return {step: int(count) for step, count in session.execute(stmt)}
+def claim_unpublished(session: Session, *, now: datetime, limit: int) -> list[Job]:
+    """Mark queued jobs never published as published now; those jobs, to be sent."""
+    unpublished = (Job.status == "queued") & Job.published_at.is_(None)
+    return _claim(session, unpublished, now=now, limit=limit)
+
+
+def claim_undelivered(
+    session: Session, *, now: datetime, lost_before: datetime, limit: int
+) -> list[Job]:
+    """Mark as published now the jobs whose delivery was lost; those jobs, to be sent again.
+
+    Lost: queued and never published; or due and published before `lost_before`, yet still
+    queued; or running on a lease that ran out (its worker died) and not sent since then.
+    """
+    sent_long_ago = Job.published_at.is_(None) | (Job.published_at < lost_before)
+    lost = or_(
+        (Job.status == "queued") & Job.published_at.is_(None),
+        (Job.status == "queued") & sent_long_ago & (Job.run_after < lost_before),
+        (Job.status == "running") & (Job.lease_until < now) & sent_long_ago,
+    )
+    return _claim(session, lost, now=now, limit=limit)
+
+
+def _claim(session: Session, where: ColumnElement[bool], *, now: datetime, limit: int) -> list[Job]:
+    # Claimed rows are locked, and skipped by others: two publishers never send one job twice.
+    stmt = select(Job).where(where).order_by(Job.id).limit(limit).with_for_update(skip_locked=True)
+    jobs = list(session.scalars(stmt))
+    for job in jobs:
+        job.published_at = now
+    session.flush()
+    return jobs
+
+
+def waiting_by_queue(session: Session) -> dict[tuple[str, str], int]:
+    """Queued jobs per (queue, step), ready now or later: each queue's depth."""
+    stmt = (
+        select(Job.queue, Job.step, func.count())
+        .where(Job.status == "queued")
+        .group_by(Job.queue, Job.step)
+    )
+    return {(queue, step): int(count) for queue, step, count in session.execute(stmt)}

@@ -1,13 +1,14 @@
 """The job queue as the pipeline and the renders service use it: enqueue, lease, settle a job.
 
-The jobs table is the truth; executors only lease rows from it. A JobRef is the
-plain, detached view of a leased row that a step runs with.
+The jobs table is the truth; executors only lease rows from it (a Celery worker
+leases the one job id it was sent). A JobRef is the plain, detached view of a
+leased row that a step runs with; a Delivery is what a broker is sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,11 @@ from fvs.db import Database
 from fvs.jobs import repository
 from fvs.models import Job
 from fvs.models.base import utcnow
+
+# Celery queues (FVS_EXECUTOR=celery): local CPU-bound work, and waits on a remote provider.
+MEDIA_QUEUE = "media"
+PROVIDER_QUEUE = "provider"
+QUEUES = (MEDIA_QUEUE, PROVIDER_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -27,11 +33,30 @@ class JobRef:
     attempts: int
 
 
-def enqueue(session: Session, *, project_id: str, run_id: str, step: str, shot_index: int) -> None:
+@dataclass(frozen=True)
+class Delivery:
+    """What a broker is sent for one job: its id, the queue, and when it is due."""
+
+    job_id: int
+    queue: str
+    run_after: datetime
+
+
+def enqueue(
+    session: Session, *, project_id: str, run_id: str, step: str, shot_index: int, queue: str
+) -> None:
     """Queue one step of a run; queueing the same (run, step, shot) twice is a no-op."""
+    if queue not in QUEUES:
+        raise ValueError(f"no such queue: {queue!r}; queues are {', '.join(QUEUES)}")
     repository.insert_if_absent(
         session,
-        {"project_id": project_id, "run_id": run_id, "step": step, "shot_index": shot_index},
+        {
+            "project_id": project_id,
+            "run_id": run_id,
+            "step": step,
+            "shot_index": shot_index,
+            "queue": queue,
+        },
     )
 
 
@@ -45,6 +70,31 @@ def lease_one(
         return None if job is None else _ref(job)
 
     return db.transact(lease_next)
+
+
+def lease_by_id(db: Database, *, job_id: int, owner: str, lease: timedelta) -> JobRef | None:
+    """Lease this job if it is ready, as a plain JobRef; None if done, not due or held."""
+
+    def lease_it(session: Session) -> JobRef | None:
+        job = repository.lease_by_id(session, job_id=job_id, owner=owner, lease=lease)
+        return None if job is None else _ref(job)
+
+    return db.transact(lease_it)
+
+
+def claim_unpublished(session: Session, *, limit: int = 500) -> list[Delivery]:
+    """Queued jobs never published, marked published now: the caller sends them next."""
+    jobs = repository.claim_unpublished(session, now=utcnow(), limit=limit)
+    return [_delivery(job) for job in jobs]
+
+
+def claim_undelivered(
+    session: Session, *, lost_after: timedelta, limit: int = 500
+) -> list[Delivery]:
+    """Jobs whose delivery was lost, marked published now: the caller sends them again."""
+    now = utcnow()
+    jobs = repository.claim_undelivered(session, now=now, lost_before=now - lost_after, limit=limit)
+    return [_delivery(job) for job in jobs]
 
 
 def finish(session: Session, *, job_id: int, status: str, error: str | None = None) -> None:
@@ -87,6 +137,10 @@ def forget_finished(session: Session, *, run_id: str, step: str, shot_index: int
     repository.forget_finished(session, run_id=run_id, step=step, shot_index=shot_index)
 
 
+def _delivery(job: Job) -> Delivery:
+    return Delivery(job_id=job.id, queue=job.queue, run_after=job.run_after)
+
+
 def _ref(job: Job) -> JobRef:
     return JobRef(
         id=job.id,
@@ -98,6 +152,6 @@ def _ref(job: Job) -> JobRef:
     )
 
 
-def waiting_by_step(session: Session) -> dict[str, int]:
-    """Queued jobs per step: what the workers have yet to start."""
-    return repository.waiting_by_step(session)
+def waiting_by_queue(session: Session) -> dict[tuple[str, str], int]:
+    """Queued jobs per (queue, step): what the workers have yet to start."""
+    return repository.waiting_by_queue(session)

@@ -31,5 +31,9 @@ class Job(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Which Celery queue delivers it (media or provider), and when it was last sent there;
+    # None until published, and again after a requeue (FVS_EXECUTOR=celery only).
+    queue: Mapped[str] = mapped_column(String(16), default="media", server_default="media")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class StudioCollector(Collector):
-    """Renders by status, jobs waiting per step, and credits held, from the database."""
+    """Renders by status, jobs waiting per queue, and credits held, from the database."""
 
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
@@ -26,7 +26,7 @@ class StudioCollector(Collector):
         try:
             with self.studio.db.read() as session:
                 by_status = renders.count_by_status(session)
-                waiting = jobs.waiting_by_step(session)
+                waiting = jobs.waiting_by_queue(session)
                 held = billing.total_held(session)
         except Exception:  # a scrape must still answer; /readyz says what is down
             log.exception("reading metrics from the database failed")
@@ -35,10 +35,12 @@ class StudioCollector(Collector):
         for status, count in sorted(by_status.items()):
             statuses.add_metric([status], count)
         depth = GaugeMetricFamily(
-            "fvs_jobs_waiting", "Queued jobs not yet started, by step.", labels=["step"]
+            "fvs_jobs_waiting",
+            "Queued jobs not yet started, by queue and step.",
+            labels=["queue", "step"],
         )
-        for step, count in sorted(waiting.items()):
-            depth.add_metric([step], count)
+        for (queue, step), count in sorted(waiting.items()):
+            depth.add_metric([queue, step], count)
         yield statuses
         yield depth
         yield GaugeMetricFamily("fvs_credits_held", "Credits held by unfinished renders.", held)

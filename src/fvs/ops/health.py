@@ -18,8 +18,6 @@ from fvs import migrate
 from fvs.media.ffmpeg import ffmpeg_exe
 from fvs.studio import Studio
 
-BROKER_TIMEOUT_SECONDS = 2.0
-
 
 @dataclass(frozen=True)
 class Check:
@@ -57,19 +55,14 @@ def database_ready(studio: Studio) -> str | None:
 
 def broker_reachable(studio: Studio) -> str | None:
     """With the Celery executor, the broker accepts a connection; otherwise nothing to check."""
-    settings = studio.settings
-    url = getattr(settings, "broker_url", None)
-    if settings.executor != "celery":
+    if studio.settings.executor != "celery":
         return None
-    if not url:
-        return "FVS_BROKER_URL: not set, and FVS_EXECUTOR=celery needs a broker"
-    from kombu import Connection  # only a Celery deployment pays for the import
+    from fvs.jobs.celery_app import BrokerUnavailable, ping_broker  # Celery deployments only
 
     try:
-        with Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:
-            connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-    except Exception as exc:  # kombu raises the transport's own errors
-        return f"FVS_BROKER_URL: the broker cannot be reached ({_first_line(exc)})"
+        ping_broker(studio.settings)
+    except BrokerUnavailable as exc:
+        return str(exc)
     return None
 
 

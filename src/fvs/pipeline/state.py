@@ -15,7 +15,7 @@ from fvs.models.base import utcnow
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import repository
 from fvs.providers.base import Plan
-from fvs.stages import TERMINAL, Stage, Status
+from fvs.stages import TERMINAL, Stage, Status, Step
 from fvs.studio import Studio
 
 
@@ -89,7 +89,26 @@ def enqueue(session: Session, project: Project, step: str, shot_index: int = -1)
         run_id=project.active_run_id,
         step=step,
         shot_index=shot_index,
+        queue=queue_for(step, settings_of(project)),
     )
+
+
+# The model role whose provider does a step's main work; production is ffmpeg's alone.
+ROLE_OF_STEP: dict[str, str] = {
+    Step.PLAN: "planner",
+    Step.REFERENCES: "image",
+    Step.KEYFRAME: "image",
+    Step.REPAINT: "image",
+    Step.FILM: "video",
+}
+
+
+def queue_for(step: str, render: ResolvedRender) -> str:
+    """The Celery queue of a step: `provider` when a remote model does its work, else `media`."""
+    role = ROLE_OF_STEP.get(step)
+    if role is not None and render.executions.of(role).provider != "local":
+        return jobs.PROVIDER_QUEUE
+    return jobs.MEDIA_QUEUE
 
 
 def settle_stage(session: Session, project: Project, stage: str, amount: int) -> None:
