@@ -15,6 +15,7 @@ import fvs
 from fvs import migrate
 from tests.cli.output import one_line
 from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.live_server import free_port
 
 
 def _env(**values: str) -> dict[str, str]:
@@ -77,6 +78,7 @@ def test_doctor_checks_everything_and_passes(fvs_cli):
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "✓ database",
+        "✓ secret",
         "✓ broker",
         "✓ storage",
         "✓ ffmpeg",
@@ -90,3 +92,17 @@ def test_doctor_names_what_is_down_and_fails(fvs_cli, monkeypatch):
     assert result.exit_code == 1
     (database,) = [line for line in result.stdout.splitlines() if "database" in line]
     assert database.startswith("✗ database: FVS_DATABASE_URL: the database cannot be reached")
+
+
+def test_doctor_on_a_cluster_wants_a_shared_secret_and_a_broker(fvs_cli, monkeypatch):
+    monkeypatch.delenv("FVS_SECRET_KEY")
+    monkeypatch.setenv("FVS_EXECUTOR", "celery")
+    monkeypatch.setenv("FVS_BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
+    result = fvs_cli("doctor")
+    assert result.exit_code == 1
+    problems = {
+        line.split(":")[0]: line for line in result.stdout.splitlines() if line.startswith("✗")
+    }
+    assert set(problems) == {"✗ secret", "✗ broker"}, result.stdout
+    assert "FVS_SECRET_KEY: not set" in problems["✗ secret"]
+    assert "FVS_BROKER_URL" in problems["✗ broker"]

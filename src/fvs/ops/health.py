@@ -66,6 +66,16 @@ def broker_reachable(studio: Studio) -> str | None:
     return None
 
 
+def secret_shared(studio: Studio) -> str | None:
+    """Across several machines, the secret comes from the environment, not a data dir."""
+    if studio.settings.executor != "celery" or studio.settings.secret_key:
+        return None
+    return (
+        "FVS_SECRET_KEY: not set, so each machine would generate its own secret and refuse "
+        "the others' keys, sessions and media links; set the same value everywhere"
+    )
+
+
 def storage_ready(studio: Studio) -> str | None:
     """The media store is reachable and takes a write."""
     try:
@@ -101,6 +111,7 @@ READINESS: dict[str, Callable[[Studio], str | None]] = {
 }
 DOCTOR: dict[str, Callable[[Studio], str | None]] = {
     "database": database_ready,
+    "secret": secret_shared,
     "broker": broker_reachable,
     "storage": storage_ready,
     "ffmpeg": ffmpeg_runs,
