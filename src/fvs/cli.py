@@ -20,7 +20,7 @@ import uvicorn
 from rich.console import Console
 from rich.markup import escape
 
-from fvs import client, logs, migrate
+from fvs import client, logs, metrics, migrate
 from fvs.accounts import service as accounts
 from fvs.app import build_studio, create_app, start_executor
 from fvs.billing import service as billing
@@ -184,12 +184,29 @@ PoolOption = Annotated[
 ]
 
 
+MetricsPortOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=65535,
+        help="Serve this worker's Prometheus metrics on this port (all its processes with "
+        "PROMETHEUS_MULTIPROC_DIR).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def worker(
-    queues: QueuesOption = None, concurrency: ConcurrencyOption = None, pool: PoolOption = None
+    queues: QueuesOption = None,
+    concurrency: ConcurrencyOption = None,
+    pool: PoolOption = None,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Run pipeline steps without the API: threads, or a Celery worker with FVS_EXECUTOR=celery."""
     _check_storage(Settings())
+    if metrics_port is not None:
+        metrics.serve_http(metrics_port)
     if Settings().executor == "celery":
         _celery_worker(queues=queues, concurrency=concurrency, pool=pool)
         return

@@ -7,12 +7,14 @@ With PROMETHEUS_MULTIPROC_DIR set, several worker processes on one machine share
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.multiprocess import MultiProcessCollector
 
 # Seconds: a painted keyframe takes ~0.1 s, a Veo clip minutes.
 BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
@@ -77,3 +79,17 @@ class Instrumented:
                 PROVIDER_CALLS.labels(self._model, method, outcome).inc()
 
         return timed
+
+
+def local_registry() -> CollectorRegistry:
+    """This process's metrics, or with PROMETHEUS_MULTIPROC_DIR every process's on the machine."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
+
+
+def serve_http(port: int) -> None:
+    """Serve local_registry() as Prometheus text on a port, from a daemon thread (workers)."""
+    start_http_server(port, registry=local_registry())

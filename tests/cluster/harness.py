@@ -141,9 +141,9 @@ class Cluster:
         self.apis.append(base)
         return base
 
-    def worker(self, name: str, *args: str) -> Process:
+    def worker(self, name: str, *args: str, **env_extra: str) -> Process:
         """Start `fvs worker ARGS` and wait until it consumes."""
-        env = {**self.env, "FVS_DATA_DIR": str(self.data_dir(name))}
+        env = {**self.env, "FVS_DATA_DIR": str(self.data_dir(name)), **env_extra}
         command = [sys.executable, "-m", "fvs", "worker", *args]
         process = Process(name, command, env, self.root / f"{name}.log").start()
         process.wait_for(r"\S+@\S+ ready\.")

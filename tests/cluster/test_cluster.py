@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import uuid
 from collections import Counter
@@ -42,6 +43,7 @@ VEO_RENDER = {
     "image_model": "local-painter",
     "stage_voice_briefs_enabled": False,
 }
+PLAN_COUNT = r'^fvs_step_seconds_count\{[^}]*step="plan"[^}]*\} (\S+)$'
 AWS = {
     "AWS_ACCESS_KEY_ID": "cluster-access-key",
     "AWS_SECRET_ACCESS_KEY": "cluster-secret-key",
@@ -104,11 +106,18 @@ def cluster(tmp_path_factory, s3_server, pg_url, veo):
     built = Cluster(root, env)
     built.fvs("migrate")
     built.redis, built.bucket, built.s3_endpoint = redis, bucket, s3_server
+    built.worker_metrics_ports = [free_port(), free_port()]
     try:
         built.api("api-1")
         built.api("api-2")
+        # Each worker serves its metrics; the second's two prefork processes report together.
         built.workers = [
-            built.worker(f"worker-{n}", "--queues", "media,provider", "--concurrency", "1")
+            built.worker(
+                f"worker-{n}",
+                *("--queues", "media,provider", "--concurrency", str(n)),
+                *("--metrics-port", str(built.worker_metrics_ports[n - 1])),
+                PROMETHEUS_MULTIPROC_DIR=str(built.data_dir(f"worker-{n}-metrics")),
+            )
             for n in (1, 2)
         ]
         yield built
@@ -201,6 +210,19 @@ def test_submit_on_one_replica_poll_on_the_other(cluster, agent_key, tmp_path):
     # Any replica reports the cluster's counts: they are read from the shared database.
     metrics = requests.get(f"{first}/metrics", timeout=30).text
     assert 'fvs_renders{status="completed"}' in metrics
+    # Workers serve their own timings: each of the render's steps ran in one of them.
+    scraped = [
+        requests.get(f"http://127.0.0.1:{port}/", timeout=30).text
+        for port in cluster.worker_metrics_ports
+    ]
+    planned = sum(
+        float(m.group(1))
+        for text_ in scraped
+        for m in re.finditer(
+            r'^fvs_step_seconds_count\{[^}]*step="plan"[^}]*\} (\S+)$', text_, re.M
+        )
+    )
+    assert planned == 1, scraped
 
 
 def test_a_worker_killed_mid_filming_loses_nothing(cluster, agent_key, veo):

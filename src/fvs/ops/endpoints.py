@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hmac
-import os
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from fvs import metrics
 from fvs.deps import StudioDep
 from fvs.errors import AppError
 from fvs.ops import health
@@ -46,7 +45,7 @@ async def readyz(studio: StudioDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics(request: Request, studio: StudioDep) -> Response:
+async def scrape(request: Request, studio: StudioDep) -> Response:
     """Prometheus text; with FVS_METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
     token = studio.settings.metrics_token
     if token:
@@ -64,8 +63,4 @@ def exposition(studio: Studio) -> bytes:
     """This process's (or, multiprocess, this machine's) metrics and the database gauges."""
     own = CollectorRegistry(auto_describe=True)
     own.register(StudioCollector(studio))
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        local = CollectorRegistry()
-        MultiProcessCollector(local)
-        return generate_latest(local) + generate_latest(own)
-    return generate_latest(REGISTRY) + generate_latest(own)
+    return generate_latest(metrics.local_registry()) + generate_latest(own)
