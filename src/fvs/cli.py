@@ -107,12 +107,12 @@ def serve(
     """Run the API (and, with FVS_EXECUTOR=threads, the worker threads)."""
     settings = Settings()
     _check_storage(settings)
-    logs.configure(settings.log_format)
     if not settings.auto_migrate:
         try:
             migrate.check(settings.resolved_database_url)
         except migrate.NotMigrated as exc:
             _fail(str(exc), code=1)
+    logs.configure(settings.log_format)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 

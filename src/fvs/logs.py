@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TextIO
 
 request_id: ContextVar[str | None] = ContextVar("fvs_request_id", default=None)
 project_id: ContextVar[str | None] = ContextVar("fvs_project_id", default=None)
@@ -83,9 +85,22 @@ class TextFormatter(logging.Formatter):
         return redact(f"{text} [{' '.join(ids)}]" if ids else text)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to the process's own stderr: not a stand-in that a test runner closes, nor
+    Celery's redirect of sys.stderr into logging (which would loop back here)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.__stderr__ or sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure(log_format: str, level: int = logging.INFO) -> None:
     """Send the studio's and uvicorn's logs to stderr in the chosen format."""
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.addFilter(ContextFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -80,8 +81,19 @@ class PrivateRedis:
         self.process = Process("redis", command, dict(os.environ), folder / "redis.log")
 
     def start(self) -> PrivateRedis:
-        self.process.start().wait_for(r"Ready to accept connections")
-        return self
+        self.process.start()
+        deadline = time.monotonic() + 30
+        while True:  # the log still holds the last start's lines: ask the server itself
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis did not start:\n{self.process.output()[-2000:]}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self.process.stop()

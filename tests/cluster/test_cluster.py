@@ -176,6 +176,13 @@ def _charged_once(pg_url: str, project_id: str) -> None:
     assert kinds["post"] >= 4  # planning, storyboarding, filming, production: each once
 
 
+def _ready_again(base: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while requests.get(f"{base}/readyz", timeout=30).status_code != 200:
+        assert time.monotonic() < deadline, "readyz stayed 503 after the broker came back"
+        time.sleep(0.2)
+
+
 def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), (30, 90, 200)).save(buffer, "PNG")
@@ -289,7 +296,7 @@ def test_the_broker_restarting_mid_render_loses_nothing(cluster, agent_key, veo)
     assert "FVS_BROKER_URL" in ready.json()["error"]["message"]
     time.sleep(1)
     cluster.redis.start()
-    assert requests.get(f"{base}/readyz", timeout=30).status_code == 200
+    _ready_again(base)
     status = _completed(cluster.apis[0], agent_key, project_id)
     assert status["final_video_url"].startswith(cluster.s3_endpoint)
     assert len(veo.recorded("predictLongRunning")) == 2

@@ -61,3 +61,28 @@ def test_a_request_id_tags_lines_logged_while_serving_it():
         logs.request_id.reset(token)
     line = json.loads(logs.JsonFormatter().format(record))
     assert (line["request_id"], line["project_id"], line["job_id"]) == ("req-1", "proj_x", 7)
+
+
+@pytest.fixture
+def restored_loggers():
+    """Put the loggers that logs.configure touches back as they were."""
+    names = ("fvs", "uvicorn", "uvicorn.error", "uvicorn.access", "celery")
+    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).propagate) for n in names}
+    saved_levels = {n: logging.getLogger(n).level for n in names}
+    yield
+    for name, (handlers, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers, logger.propagate = handlers, propagate
+        logger.setLevel(saved_levels[name])
+
+
+def test_configured_lines_survive_a_closed_stand_in_stderr(restored_loggers, monkeypatch, capfd):
+    # A CLI run in-process (tests, embedding) swaps sys.stderr and closes it afterwards,
+    # and Celery's worker redirects sys.stderr into logging: lines go to the real stderr.
+    stand_in = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stand_in)
+    logs.configure("json")
+    stand_in.close()
+    logging.getLogger("fvs.test").info("after the swap")
+    line = capfd.readouterr().err.strip().splitlines()[-1]
+    assert json.loads(line)["message"] == "after the swap"
