@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fvs.media.music import MusicAnalysis
 from fvs.media.music_analysis import (
-    MusicAnalysis,
     analyse_music,
     boundary_indices,
     downbeat_phase,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
 
 from fvs.media.audio import AudioSource, UnreadableAudio, load_mono
+from fvs.media.music import MusicAnalysis, MusicSection
 
 SAMPLE_RATE = 22050
 HOP = 256  # 11.6 ms frames: beats must land within 30 ms of the music's
@@ -28,23 +28,6 @@ NOVELTY_MIN = 0.08  # below this, timbre and harmony barely change
 ONSET_FFT = 512
 ONSET_MELS = 64
 WEAK_BEAT_SHARE = 0.1  # of the median beat's onset: silence before or after the music
-
-
-class MusicSection(BaseModel):
-    start_seconds: float
-    end_seconds: float
-
-
-class MusicAnalysis(BaseModel):
-    """A track's measured structure, stored on a project as JSON."""
-
-    duration_seconds: float
-    bpm: float
-    beats: list[float]
-    downbeats: list[float]
-    sections: list[MusicSection]
-    onset_strength_hop_seconds: float
-    onset_strength: list[float]  # normalised to 0..1, one value per hop
 
 
 def _bpm(beat_times: np.ndarray, fallback: float) -> float:
