@@ -8,8 +8,6 @@ and sections from a novelty curve over beat-synchronous timbre and harmony.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from fvs.media.audio import AudioSource, UnreadableAudio, load_mono
@@ -170,7 +168,7 @@ def analyse_samples(y: np.ndarray) -> MusicAnalysis:
     )
 
 
-def analyse_music(source: AudioSource | Path) -> MusicAnalysis:
+def analyse_music(source: AudioSource) -> MusicAnalysis:
     """Decode a track at 22050 Hz mono and measure its tempo, beats, downbeats and sections."""
     y = load_mono(source, sample_rate=SAMPLE_RATE)
     if not np.any(y):
