@@ -44,7 +44,6 @@ def test_measurement_agrees_with_pyloudnorm(tmp_path: Path) -> None:
     assert measured.true_peak_dbtp == pytest.approx(-20.0, abs=0.3)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("make", [quiet, loud_clipped], ids=["quiet", "loud-clipped"])
 @pytest.mark.parametrize("suffix", [".wav", ".m4a"])
 def test_normalised_delivery_meets_the_target(
@@ -59,7 +58,6 @@ def test_normalised_delivery_meets_the_target(
     assert after.true_peak_dbtp <= -1.0
 
 
-@pytest.mark.slow
 def test_the_peak_ceiling_wins_over_the_target(tmp_path: Path) -> None:
     source = punchy(tmp_path)
     before = measure_loudness(source)
@@ -71,7 +69,6 @@ def test_the_peak_ceiling_wins_over_the_target(tmp_path: Path) -> None:
     assert after.integrated_lufs < -14.0
 
 
-@pytest.mark.slow
 def test_video_is_copied_untouched(tmp_path: Path) -> None:
     audio = loud_clipped(tmp_path)
     clip = tmp_path / "clip.mp4"
