@@ -35,9 +35,7 @@ def ffmpeg_command(args: list[str]) -> list[str]:
     return [ffmpeg_exe(), *QUIET_ARGS, *args]
 
 
-def run_ffmpeg(args: list[str], *, timeout: float | None = None) -> None:
-    """Run ffmpeg to completion, or raise MediaError with the tail of its stderr."""
-    command = ffmpeg_command(args)
+def _run(command: list[str], timeout: float | None) -> subprocess.CompletedProcess[bytes]:
     try:
         done = subprocess.run(
             command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
@@ -49,3 +47,16 @@ def run_ffmpeg(args: list[str], *, timeout: float | None = None) -> None:
     if done.returncode != 0:
         tail = stderr_tail(done.stderr) or "(no stderr)"
         raise MediaError(f"ffmpeg exited with status {done.returncode}: {tail}")
+    return done
+
+
+def run_ffmpeg(args: list[str], *, timeout: float | None = None) -> None:
+    """Run ffmpeg to completion, or raise MediaError with the tail of its stderr."""
+    _run(ffmpeg_command(args), timeout)
+
+
+def run_ffmpeg_report(args: list[str], *, timeout: float | None = None) -> str:
+    """Run ffmpeg at the info log level and return its stderr, where filters report."""
+    # ebur128 and loudnorm print their measurements at info level, below our quiet default.
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
+    return _run(command, timeout).stderr.decode("utf-8", errors="replace")
