@@ -108,7 +108,7 @@ def test_two_executors_never_run_one_job_twice(studio, settings):
     recorder.db.dispose()
     ids = [job_id for job_id, _ in recorder.ran]
     assert sorted(ids) == [row.id for row in job_rows(studio)]  # each job once, none left
-    assert {name for _, name in recorder.ran} == {"e0", "e1"}  # both executors took work
+    # (Which executor took what is up to the scheduler: on a busy machine one may take all.)
     assert {row.attempts for row in job_rows(studio)} == {1}
 
 
