@@ -19,6 +19,7 @@ from fvs.jobs.service import JobRef
 from fvs.models.base import utcnow
 from fvs.pipeline import repository, state
 from fvs.providers.base import ClipSpec, ContinuityBible, RemoteVideoFilmer, ShotPlan, VideoJob
+from fvs.providers.styles import styled
 from fvs.studio import Studio
 
 NO_TEXT = "text, subtitles, captions, watermark, logo"
@@ -119,11 +120,8 @@ def _start(
     op: Operation,
 ) -> Operation:
     """Start the clip (softened after a withheld attempt) and save its operation on the shot."""
-    prompt = (
-        shot.video_prompt
-        if op.safety_retries == 0
-        else soften_prompt(shot.video_prompt, op.safety_retries)
-    )
+    asked = styled(shot.video_prompt, bible.preset)
+    prompt = asked if op.safety_retries == 0 else soften_prompt(asked, op.safety_retries)
     # Only a start reads the keyframe; polls never fetch it.
     with studio.storage.workspace(job.project_id) as workspace:
         image = workspace.input(keyframe) if keyframe else None

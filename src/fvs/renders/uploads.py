@@ -17,6 +17,7 @@ from typing import Protocol
 from PIL import Image, UnidentifiedImageError
 
 from fvs.errors import ValidationFailed
+from fvs.renders.schemas import RenderRequest
 
 AUDIO_MAGIC = (
     (b"RIFF", "audio/wav"),
@@ -86,7 +87,7 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
     """Sniff an uploaded file's kind from its bytes, or 422 naming its part."""
     if not data:
         raise ValidationFailed(part, f"the uploaded file {filename!r} is empty")
-    safe = SAFE_NAME.sub("_", filename or part).strip("._")[:100] or part
+    safe = safe_filename(filename or part) or part
     image = _image_type(data)
     if image:
         return Upload(part, safe, "image", image, data)
@@ -104,6 +105,27 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
             part, f"{wanted}{filename!r} is not an image, audio file or UTF-8 text"
         ) from None
     return Upload(part, safe, "text", "text/plain; charset=utf-8", data)
+
+
+def safe_filename(filename: str) -> str:
+    """A file name as it is stored: unsafe characters replaced, at most 100 characters."""
+    return SAFE_NAME.sub("_", filename).strip("._")[:100]
+
+
+def check_assets(request: RenderRequest, uploads: list[Upload]) -> None:
+    """Every asset and custom shot must name an uploaded file; 422 naming the entry otherwise."""
+    names = {u.filename for u in uploads}
+    for index, asset in enumerate(request.assets):
+        if safe_filename(asset.filename) not in names:
+            raise ValidationFailed(
+                f"assets[{index}].filename", f"no uploaded file is named {asset.filename!r}"
+            )
+    for index, shot in enumerate(request.shots or ()):
+        for n, name in enumerate(shot.assets):
+            if safe_filename(name) not in names:
+                raise ValidationFailed(
+                    f"shots[{index}].assets[{n}]", f"no uploaded file is named {name!r}"
+                )
 
 
 def _image_type(data: bytes) -> str | None:
