@@ -28,8 +28,9 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     "stage_behaviour": "run_all",
     "visual_style_preset": DEFAULT_PRESET,
 }
-# music is known to requests, and refused until music mode exists.
-PROJECT_MODES = ("scene", "custom")
+# The modes an account may save as its default. custom is chosen per request, since it
+# needs the request's own shots; music is known to requests and refused until it exists.
+PROJECT_MODES = ("scene",)
 STAGE_BEHAVIOURS = ("run_all", "halt_for_review")
 STAGE_BEHAVIOUR_LABELS = {
     "run_all": "Run all stages",

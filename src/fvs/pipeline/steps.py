@@ -103,7 +103,8 @@ def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
         use = uses.get(shown[id(d.asset)]) if id(d.asset) in shown else None
         subject = named.get(d.asset.path)
         if subject is not None:
-            use = ReferenceUse(index=-1, used_as=f"subject reference for {subject.key}")
+            who = d.label or subject.key
+            use = ReferenceUse(index=-1, used_as=f"subject reference for {who}")
         d.asset.used_as = use.used_as if use else requested_assets.PURPOSE_USES.get(d.purpose or "")
         note = _upload_note(d, use, render.is_custom)
         if note:

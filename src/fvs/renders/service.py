@@ -27,7 +27,7 @@ from fvs.renders.schemas import (
     ShotStatus,
     UploadStatus,
 )
-from fvs.renders.settings import resolve_render
+from fvs.renders.settings import ignored_fields_note, resolve_render
 from fvs.renders.uploads import Upload, check_assets
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
@@ -95,6 +95,7 @@ def submit_render(
         account_id=account_id,
         resolved=resolved,
         reserved=reserved,
+        notes=[n for n in (ignored_fields_note(request),) if n],
     )
     for upload in uploads:
         _store_upload(session, storage, project_id, upload)
@@ -103,7 +104,13 @@ def submit_render(
 
 
 def _add_project(
-    session: Session, *, project_id: str, account_id: str, resolved: ResolvedRender, reserved: int
+    session: Session,
+    *,
+    project_id: str,
+    account_id: str,
+    resolved: ResolvedRender,
+    reserved: int,
+    notes: list[str],
 ) -> Project:
     """Add the project row and its first run, which it names as active."""
     run = Run(id=new_id("run"), project_id=project_id)
@@ -114,7 +121,7 @@ def _add_project(
         settings=resolved.model_dump(mode="json"),
         active_run_id=run.id,
         providers={},
-        notes=[],
+        notes=notes,
         credits_reserved=reserved,
     )
     session.add(project)

@@ -23,6 +23,15 @@ SHOT_MARKER = re.compile(r"\bshot\s+\d+\s*[:.\-]", re.IGNORECASE)
 
 
 MUSIC_UNAVAILABLE = "music mode is not available yet; use scene or custom"
+MUSIC_FIELDS = ("lyrics", "music_model", "clip_audio")
+
+
+def ignored_fields_note(request: RenderRequest) -> str | None:
+    """A note naming the music-only fields a scene or custom render received and ignores."""
+    given = [f for f in MUSIC_FIELDS if getattr(request, f) is not None]
+    if not given:
+        return None
+    return f"{', '.join(given)} ignored: music mode is not available yet"
 
 
 def resolve_render(
