@@ -16,6 +16,7 @@ from fvs.models import Project
 from fvs.providers.base import Plan
 from fvs.providers.styles import PRESET_NAMES
 from tests.conftest import SMALL_RENDER, Agent, wait_for
+from tests.pipeline.test_documents import pdf_with_text
 from tests.renders.test_agent_api import assert_error, submit
 
 CUSTOM = {
@@ -224,3 +225,22 @@ def test_an_account_default_preset_reaches_the_render(client, make_agent):
     asked = {**SMALL_RENDER, "visual_style_preset": "anime"}
     quote = client.post("/api/agent/renders/estimate", headers=agent.headers, json=asked)
     assert quote.json()["settings"]["visual_style_preset"] == "anime"
+
+
+def test_a_pdf_document_reference_is_accepted_and_read(client, make_agent):
+    agent = make_agent()
+    request = {
+        **SMALL_RENDER,
+        "stage_behaviour": "halt_for_review",
+        "assets": [{"filename": "brief.pdf", "purpose": "document_reference"}],
+    }
+    files = [
+        ("request_json", (None, json.dumps(request))),
+        ("files", ("brief.pdf", pdf_with_text("Mara is a courier."), "application/pdf")),
+    ]
+    body = client.post("/api/agent/renders", headers=agent.headers, files=files).json()
+    status = wait_for(client, agent, body["project_id"], ("failed",), where=lambda b: b["shots"])
+    [upload] = status["uploads"]
+    assert (upload["kind"], upload["content_type"]) == ("document", "application/pdf")
+    assert upload["used_as"] == "document read into the planner's brief"
+    client.post(body["cancel_url"], headers=agent.headers)

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from fvs.models import Asset
 from fvs.options.resolved import AssetUse, ResolvedRender
@@ -19,6 +23,7 @@ from fvs.providers.styles import describe
 # Image purposes the planner is shown; logos are kept, not drawn into every shot.
 PLANNER_PURPOSES = (None, "character_reference", "location_reference", "style_reference")
 MAX_DOCUMENT_CHARS = 8_000
+DOCUMENT_KINDS = ("text", "document")
 PURPOSE_USES = {
     "logo_reference": "logo, kept with the project (not drawn into the shots)",
     "music_reference": "music reference, kept; music mode is not available yet",
@@ -54,14 +59,25 @@ def planner_images(described: list[DescribedUpload]) -> list[DescribedUpload]:
     return [d for d in described if d.asset.kind == "image" and d.purpose in PLANNER_PURPOSES]
 
 
+def document_text(path: Path) -> str:
+    """The text of an uploaded document: a PDF's extracted text, else the file as UTF-8."""
+    if path.read_bytes()[:5] != b"%PDF-":
+        return path.read_text(encoding="utf-8", errors="replace")
+    try:
+        reader = PdfReader(path)
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except PdfReadError as exc:
+        return f"(the PDF could not be read: {exc})"
+
+
 def document_brief(
-    instructions: str, described: list[DescribedUpload], read: Callable[[str], str]
+    instructions: str, described: list[DescribedUpload], read: Callable[[str], Path]
 ) -> str:
-    """The instructions with every text document appended, each cut to MAX_DOCUMENT_CHARS."""
+    """The instructions with every document appended, each cut to MAX_DOCUMENT_CHARS."""
     parts = [instructions]
     for d in described:
-        if d.asset.kind == "text" and d.purpose == "document_reference":
-            text = read(d.asset.path)[:MAX_DOCUMENT_CHARS]
+        if d.asset.kind in DOCUMENT_KINDS and d.purpose == "document_reference":
+            text = document_text(read(d.asset.path))[:MAX_DOCUMENT_CHARS]
             parts.append(f"Reference document {d.asset.filename}:\n{text}")
     return "\n\n".join(p for p in parts if p)
 

@@ -42,6 +42,7 @@ UNREAD_UPLOADS = {
     "(music is a later feature)",
     "text": "is kept with the project, but not read: the screenplay and instructions come "
     "from the request's fields",
+    "document": "is kept with the project, but not read: only a document_reference is",
 }
 
 
@@ -154,7 +155,7 @@ def _ask_planner(
         instructions = requested_assets.document_brief(
             render.instructions,
             described,
-            lambda key: workspace.input(key).read_text(encoding="utf-8", errors="replace"),
+            workspace.input,
         )
         plan = studio.providers.planner(runs_on(render, "planner")).plan(
             PlanRequest(

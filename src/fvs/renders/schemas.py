@@ -105,7 +105,7 @@ class UploadStatus(BaseModel):
 
     part: str
     filename: str
-    kind: str  # image | audio | text
+    kind: str  # image | audio | text | document (a PDF)
     content_type: str
     size_bytes: int
     # e.g. "subject reference for Mara", "style palette"; null (with a note) when unused,

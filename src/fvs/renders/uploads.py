@@ -1,10 +1,10 @@
 """Reference files attached to a render as extra multipart parts.
 
 Any part other than `request_json` is an upload; its part name is kept as the
-asset's name (we suggest `reference_image`, `audio`, `script`). Images, audio
-and UTF-8 text are accepted; the kind is sniffed from the bytes, not trusted
-from the client. A part whose name promises a kind (EXPECTED_KINDS) must hold
-that kind; any other part name takes whatever kind was sniffed.
+asset's name (we suggest `reference_image`, `audio`, `script`; hosted clients send
+`files`). Images, audio, PDFs and UTF-8 text are accepted; the kind is sniffed
+from the bytes, not trusted from the client. A part whose name promises a kind
+(EXPECTED_KINDS) must hold that kind; any other part name takes whatever kind was sniffed.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ KIND_WORDS = {
 class Upload:
     part: str
     filename: str
-    kind: str  # image | audio | text
+    kind: str  # image | audio | text | document (a PDF)
     content_type: str
     data: bytes
 
@@ -75,7 +75,7 @@ def sniff(part: str, filename: str, data: bytes) -> Upload:
     upload = _classify(part, filename, data)
     expected = expected_kind(part)
     if expected is not None and upload.kind != expected:
-        found = {"image": "an image", "audio": "audio"}.get(upload.kind)
+        found = {"image": "an image", "audio": "audio", "document": "a PDF"}.get(upload.kind)
         found = f"{found} ({upload.content_type})" if found else "UTF-8 text"
         raise ValidationFailed(
             part, f"part {part!r} expects {KIND_WORDS[expected]}, but {filename!r} is {found}"
@@ -96,6 +96,8 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
             return Upload(part, safe, "audio", ctype, data)
     if data[4:8] == b"ftyp" and safe.lower().endswith((".m4a", ".aac")):
         return Upload(part, safe, "audio", "audio/mp4", data)
+    if data.startswith(b"%PDF-"):  # read as a document_reference's text at planning
+        return Upload(part, safe, "document", "application/pdf", data)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
