@@ -156,6 +156,9 @@ def test_a_document_reaches_the_planners_brief_and_labels_name_subjects(
     plan = stored_plan(settings, body["project_id"])
     assert plan.bible.subjects[0].key == "mara"
     assert plan.bible.subjects[0].reference  # the upload itself pictures her
+    assert plan.bible.palette == ("#143cc8",)  # the location reference's colour
+    uploads = {u["filename"]: u["used_as"] for u in status["uploads"]}
+    assert uploads["mara.png"] == "subject reference for Mara"
     assert any("brief.txt" in n and "planner's brief" in n for n in status["notes"])
     client.post(body["cancel_url"], headers=agent.headers)
 

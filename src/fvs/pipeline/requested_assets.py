@@ -18,12 +18,15 @@ from pypdf.errors import PdfReadError
 from fvs.models import Asset
 from fvs.options.resolved import AssetUse, ResolvedRender
 from fvs.providers.base import MAX_SUBJECTS, ContinuityBible, Plan, ShotPlan, Subject
+from fvs.providers.local.references import image_palette
 from fvs.providers.styles import describe
 
 # Image purposes the planner is shown; logos are kept, not drawn into every shot.
 PLANNER_PURPOSES = (None, "character_reference", "location_reference", "style_reference")
 MAX_DOCUMENT_CHARS = 8_000
 DOCUMENT_KINDS = ("text", "document")
+# Images whose colours become the world's palette.
+WORLD_PURPOSES = ("location_reference", "style_reference")
 PURPOSE_USES = {
     "logo_reference": "logo, kept with the project (not drawn into the shots)",
     "music_reference": "music reference, kept; music mode is not available yet",
@@ -80,6 +83,23 @@ def document_brief(
             text = document_text(read(d.asset.path))[:MAX_DOCUMENT_CHARS]
             parts.append(f"Reference document {d.asset.filename}:\n{text}")
     return "\n\n".join(p for p in parts if p)
+
+
+def world_palette(described: list[DescribedUpload], read: Callable[[str], Path]) -> tuple[str, ...]:
+    """The colours of the location and style references, darkest first; () when none."""
+    colours: list[str] = []
+    for d in described:
+        if d.asset.kind == "image" and d.purpose in WORLD_PURPOSES:
+            colours += image_palette(read(d.asset.path)) or ()
+    unique = dict.fromkeys(colours)
+    return tuple(sorted(unique, key=lambda c: sum(int(c[i : i + 2], 16) for i in (1, 3, 5))))
+
+
+def with_world(plan: Plan, palette: tuple[str, ...]) -> Plan:
+    """The plan with the world painted in the references' colours, when there are any."""
+    if not palette:
+        return plan
+    return plan.model_copy(update={"bible": plan.bible.model_copy(update={"palette": palette})})
 
 
 def slug(text: str) -> str:

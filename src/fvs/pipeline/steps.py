@@ -106,6 +106,8 @@ def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
         if subject is not None:
             who = d.label or subject.key
             use = ReferenceUse(index=-1, used_as=f"subject reference for {who}")
+        elif d.purpose in requested_assets.WORLD_PURPOSES and (use is None or not use.used_as):
+            use = ReferenceUse(index=-1, used_as="world palette")
         d.asset.used_as = use.used_as if use else requested_assets.PURPOSE_USES.get(d.purpose or "")
         note = _upload_note(d, use, render.is_custom)
         if note:
@@ -136,9 +138,13 @@ def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
             render, repository.uploads(session, job.project_id)
         )
     if render.is_custom:
-        return requested_assets.custom_plan(render, described)
-    plan = _ask_planner(studio, job, render, described)
-    return requested_assets.name_subjects(plan, described, render.visual_style_preset)
+        plan = requested_assets.custom_plan(render, described)
+    else:
+        plan = _ask_planner(studio, job, render, described)
+        plan = requested_assets.name_subjects(plan, described, render.visual_style_preset)
+    with studio.storage.workspace(job.project_id) as workspace:
+        palette = requested_assets.world_palette(described, workspace.input)
+    return requested_assets.with_world(plan, palette)
 
 
 def _ask_planner(
