@@ -230,3 +230,33 @@ def test_imagen_paints_the_storyboard_through_predict(settings, fake, make_agent
     assert status["status"] == "completed", status["last_error"]
     assert status["stage_providers"]["storyboarding"]["runs_on"] == "imagen-4.0-generate-001"
     assert len(fake.recorded("predict")) == 1 + 2  # the subject's reference, two keyframes
+
+
+@pytest.mark.slow
+def test_a_custom_noir_render_on_google_has_no_planner_call_and_noir_prompts(
+    settings, fake, make_agent
+):
+    agent = make_agent(credits=5000)
+    custom = {
+        **{k: v for k, v in SHORT.items() if k not in ("screenplay", "shot_count")},
+        "project_mode": "custom",
+        "visual_style_preset": "noir",
+        "shots": [
+            {"prompt": "A detective lights a cigarette.", "duration_seconds": 4},
+            {"prompt": "Rain runs down the window.", "duration_seconds": 4, "camera": "pan_left"},
+        ],
+    }
+    with TestClient(create_app(settings)) as client:
+        job = submit(client, agent, custom)
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+    assert status["status"] == "completed", status["last_error"]
+    models = {r.model for r in fake.recorded("generateContent")}
+    assert "gemini-2.5-flash" not in models  # the caller wrote the shots: no planner call
+    noir = "black-and-white film noir"
+    images = [
+        r for r in fake.recorded("generateContent") if r.model == "gemini-3-pro-image-preview"
+    ]
+    assert images and all(noir in r.body["contents"][0]["parts"][0]["text"] for r in images)
+    prompts = [r.body["instances"][0]["prompt"] for r in fake.recorded("predictLongRunning")]
+    assert len(prompts) == 2 and all(noir in p for p in prompts)
+    assert prompts[0].startswith("A detective lights a cigarette.")

@@ -15,6 +15,7 @@ from fvs.config import Settings
 from fvs.models import Project
 from fvs.providers.base import Plan
 from fvs.providers.styles import PRESET_NAMES
+from tests.accounts.web_helpers import form_token, sign_up
 from tests.conftest import SMALL_RENDER, Agent, wait_for
 from tests.pipeline.test_documents import pdf_with_text
 from tests.renders.test_agent_api import assert_error, submit
@@ -247,3 +248,15 @@ def test_a_pdf_document_reference_is_accepted_and_read(client, make_agent):
     assert (upload["kind"], upload["content_type"]) == ("document", "application/pdf")
     assert upload["used_as"] == "document read into the planner's brief"
     client.post(body["cancel_url"], headers=agent.headers)
+
+
+def test_the_settings_form_offers_every_preset_and_saves_one(client):
+    sign_up(client)
+    page = client.get("/settings").text
+    assert "Visual style" in page
+    assert all(f'value="{name}"' in page for name in PRESET_NAMES)
+    form = {"csrf_token": form_token(client, "/settings"), "visual_style_preset": "claymation"}
+    saved = client.post("/settings/defaults", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    defaults = client.get("/api/account/defaults").json()
+    assert defaults["saved"] == {"visual_style_preset": "claymation"}

@@ -106,3 +106,9 @@ def test_reference_images_go_to_the_model(fake: FakeVertex, tmp_path: Path) -> N
 
 def test_slugify() -> None:
     assert slugify("  Young Woman (lead)! ") == "young-woman-lead"
+
+
+def test_the_visual_style_preset_is_in_the_planning_prompt(fake: FakeVertex) -> None:
+    _planner(fake).plan(replace(REQUEST, style_preset="watercolor"))
+    prompt = fake.recorded("generateContent")[0].body["contents"][0]["parts"][0]["text"]
+    assert "VISUAL_STYLE=watercolor" in prompt and "watercolour illustration" in prompt
