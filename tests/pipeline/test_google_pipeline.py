@@ -16,6 +16,7 @@ from fvs.media.probe import probe
 from fvs.pipeline.remote_film import soften_prompt
 from tests.conftest import wait_for
 from tests.fakes.vertex import FakeVertex
+from tests.fakes.vertex_media import png_bytes
 from tests.live_server import LiveServer, fvs
 
 GOOGLE_MODELS = {
@@ -260,3 +261,32 @@ def test_a_custom_noir_render_on_google_has_no_planner_call_and_noir_prompts(
     prompts = [r.body["instances"][0]["prompt"] for r in fake.recorded("predictLongRunning")]
     assert len(prompts) == 2 and all(noir in p for p in prompts)
     assert prompts[0].startswith("A detective lights a cigarette.")
+
+
+@pytest.mark.slow
+def test_veo_films_a_shot_from_the_uploaded_character_reference(settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    custom = {
+        **{k: v for k, v in SHORT.items() if k not in ("screenplay", "shot_count")},
+        "scene_target_duration_seconds": 12,
+        "project_mode": "custom",
+        "assets": [{"filename": "mara.png", "label": "Mara", "purpose": "character_reference"}],
+        "shots": [
+            {"prompt": "Mara waits at the gate.", "duration_seconds": 8, "assets": ["mara.png"]},
+            {"prompt": "The gate opens.", "duration_seconds": 4},
+        ],
+    }
+    photo = png_bytes(64, 96)
+    files = [
+        ("request_json", (None, json.dumps(custom))),
+        ("files", ("mara.png", photo, "image/png")),
+    ]
+    with TestClient(create_app(settings)) as client:
+        job = client.post("/api/agent/renders", headers=agent.headers, files=files).json()
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+    assert status["status"] == "completed", status["last_error"]
+    with_mara, gate = (r.body["instances"][0] for r in fake.recorded("predictLongRunning"))
+    # Veo takes reference images only without a first frame, at 8 s.
+    [reference] = with_mara["referenceImages"]
+    assert reference["referenceType"] == "ASSET" and "image" not in with_mara
+    assert "referenceImages" not in gate and gate["image"]["bytesBase64Encoded"]

@@ -207,6 +207,7 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
+        references = _uploaded_references(plan, shot, model, spec)
         return remote_film.film_remote(
             studio,
             job,
@@ -215,12 +216,26 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
             shot=shot,
             bible=plan.bible,
             spec=spec,
-            keyframe=keyframe if model and model.image_to_video else None,
+            # Veo takes reference images only without a first frame.
+            keyframe=keyframe if model and model.image_to_video and not references else None,
+            references=references,
             out=key,
         )
     with studio.storage.workspace(job.project_id) as workspace:
         filmer.film(shot, workspace.input(keyframe), spec, workspace.output(key, "video/mp4"))
     return True
+
+
+def _uploaded_references(
+    plan: Plan, shot: ShotPlan, model: registry.ModelInfo | None, spec: ClipSpec
+) -> tuple[str, ...]:
+    """The uploaded pictures of the shot's subjects, when the video model can film from them."""
+    if model is None or not model.takes_references(
+        seconds=spec.duration_seconds, landscape=spec.width >= spec.height
+    ):
+        return ()
+    keys = [s.reference for s in plan.bible.subjects if s.key in shot.subject_keys]
+    return tuple(k for k in keys if k)[: model.max_reference_images]
 
 
 def film_step(studio: Studio, job: JobRef) -> None:
