@@ -205,6 +205,21 @@ BAD_REQUESTS = [
 ]
 
 
+def test_an_asset_purpose_must_fit_its_files_kind(client, make_agent):
+    agent = make_agent()
+    request = {
+        **SMALL_RENDER,
+        "assets": [{"filename": "mara.txt", "purpose": "character_reference"}],
+    }
+    files = [
+        ("request_json", (None, json.dumps(request))),
+        ("files", ("mara.txt", b"a courier in a red coat", "text/plain")),
+    ]
+    response = client.post("/api/agent/renders", headers=agent.headers, files=files)
+    error = assert_error(response, 422, "assets[0].purpose")
+    assert "must be image; 'mara.txt' is text" in error["message"]
+
+
 @pytest.mark.parametrize(("request_json", "field", "words"), BAD_REQUESTS)
 def test_each_refusal_names_its_field(client, make_agent, request_json, field, words):
     agent = make_agent()

@@ -33,6 +33,15 @@ EXPECTED_KINDS = {
     **dict.fromkeys(("audio", "music", "soundtrack"), "audio"),
     **dict.fromkeys(("script", "scripts", "text"), "text"),
 }
+# The kinds of file each asset purpose takes.
+PURPOSE_KINDS = {
+    **dict.fromkeys(
+        ("character_reference", "location_reference", "style_reference", "logo_reference"),
+        ("image",),
+    ),
+    "music_reference": ("audio",),
+    "document_reference": ("text", "document"),
+}
 KIND_WORDS = {
     "image": "an image (PNG, JPEG or WebP)",
     "audio": "audio (WAV, MP3, OGG, FLAC or M4A)",
@@ -115,13 +124,21 @@ def safe_filename(filename: str) -> str:
 
 
 def check_assets(request: RenderRequest, uploads: list[Upload]) -> None:
-    """Every asset and custom shot must name an uploaded file; 422 naming the entry otherwise."""
-    names = {u.filename for u in uploads}
+    """Every asset and custom shot must name an uploaded file of a fitting kind; 422 otherwise."""
+    kinds = {u.filename: u.kind for u in uploads}
     for index, asset in enumerate(request.assets):
-        if safe_filename(asset.filename) not in names:
+        kind = kinds.get(safe_filename(asset.filename))
+        if kind is None:
             raise ValidationFailed(
                 f"assets[{index}].filename", f"no uploaded file is named {asset.filename!r}"
             )
+        wanted = PURPOSE_KINDS.get(asset.purpose or "", (kind,))
+        if kind not in wanted:
+            raise ValidationFailed(
+                f"assets[{index}].purpose",
+                f"a {asset.purpose} must be {' or '.join(wanted)}; {asset.filename!r} is {kind}",
+            )
+    names = set(kinds)
     for index, shot in enumerate(request.shots or ()):
         for n, name in enumerate(shot.assets):
             if safe_filename(name) not in names:
