@@ -47,6 +47,9 @@ BAD_DEFAULTS = [
     ({"video_model": "veo-3.1-generate-001", "video_resolution": "480p"}, "video_resolution"),
     ({"stage_voice_briefs_enabled": "yes"}, "stage_voice_briefs_enabled"),
     ({"colour": "red"}, "colour"),
+    ({"visual_style_preset": "sepia"}, "visual_style_preset"),
+    # custom mode needs a request's own shots, so no account can default to it.
+    ({"project_mode": "custom"}, "project_mode"),
 ]
 
 

@@ -16,6 +16,7 @@ from fvs.media.probe import probe
 from fvs.pipeline.remote_film import soften_prompt
 from tests.conftest import wait_for
 from tests.fakes.vertex import FakeVertex
+from tests.fakes.vertex_media import png_bytes
 from tests.live_server import LiveServer, fvs
 
 GOOGLE_MODELS = {
@@ -230,3 +231,67 @@ def test_imagen_paints_the_storyboard_through_predict(settings, fake, make_agent
     assert status["status"] == "completed", status["last_error"]
     assert status["stage_providers"]["storyboarding"]["runs_on"] == "imagen-4.0-generate-001"
     assert len(fake.recorded("predict")) == 1 + 2  # the subject's reference, two keyframes
+
+
+@pytest.mark.slow
+def test_a_custom_noir_render_on_google_has_no_planner_call_and_noir_prompts(
+    settings, fake, make_agent
+):
+    agent = make_agent(credits=5000)
+    custom = {
+        **{k: v for k, v in SHORT.items() if k not in ("screenplay", "shot_count")},
+        "project_mode": "custom",
+        "visual_style_preset": "noir",
+        "shots": [
+            {"prompt": "A detective lights a cigarette.", "duration_seconds": 4},
+            {"prompt": "Rain runs down the window.", "duration_seconds": 4, "camera": "pan_left"},
+        ],
+    }
+    with TestClient(create_app(settings)) as client:
+        job = submit(client, agent, custom)
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+    assert status["status"] == "completed", status["last_error"]
+    models = {r.model for r in fake.recorded("generateContent")}
+    assert "gemini-2.5-flash" not in models  # the caller wrote the shots: no planner call
+    noir = "black-and-white film noir"
+    images = [
+        r for r in fake.recorded("generateContent") if r.model == "gemini-3-pro-image-preview"
+    ]
+    assert images and all(noir in r.body["contents"][0]["parts"][0]["text"] for r in images)
+    prompts = [r.body["instances"][0]["prompt"] for r in fake.recorded("predictLongRunning")]
+    assert len(prompts) == 2 and all(noir in p for p in prompts)
+    assert any(p.startswith("A detective lights a cigarette.") for p in prompts)
+
+
+@pytest.mark.slow
+def test_veo_films_a_shot_from_the_uploaded_character_reference(settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    custom = {
+        **{k: v for k, v in SHORT.items() if k not in ("screenplay", "shot_count")},
+        "scene_target_duration_seconds": 12,
+        "project_mode": "custom",
+        "assets": [{"filename": "mara.png", "label": "Mara", "purpose": "character_reference"}],
+        "shots": [
+            {"prompt": "Mara waits at the gate.", "duration_seconds": 8, "assets": ["mara.png"]},
+            {"prompt": "The gate opens.", "duration_seconds": 4},
+        ],
+    }
+    photo = png_bytes(64, 96)
+    files = [
+        ("request_json", (None, json.dumps(custom))),
+        ("files", ("mara.png", photo, "image/png")),
+    ]
+    with TestClient(create_app(settings)) as client:
+        job = client.post("/api/agent/renders", headers=agent.headers, files=files).json()
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"))
+    assert status["status"] == "completed", status["last_error"]
+    # The two shots are filmed at once, in either order.
+    starts = {
+        r.body["instances"][0]["prompt"][:8]: r.body["instances"][0]
+        for r in fake.recorded("predictLongRunning")
+    }
+    with_mara, gate = starts["Mara wai"], starts["The gate"]
+    # Veo takes reference images only without a first frame, at 8 s.
+    [reference] = with_mara["referenceImages"]
+    assert reference["referenceType"] == "ASSET" and "image" not in with_mara
+    assert "referenceImages" not in gate and gate["image"]["bytesBase64Encoded"]

@@ -55,7 +55,7 @@ def test_submit_answers_with_the_seed_fields_in_order(client, make_agent):
     assert response.status_code == 202
     body = response.json()
     assert list(body)[: len(SEED_FIELDS)] == SEED_FIELDS
-    assert re.fullmatch(r"proj_[0-9a-f]{16}", body["project_id"])
+    assert re.fullmatch(r"proj_api_[0-9a-f]{16}", body["project_id"])
     assert body["name"] == "Small test render"
     assert body["status"] in ("queued", "running")
     assert body["is_running"] is True and body["run_id"].startswith("run_")

@@ -91,14 +91,17 @@ def test_a_reference_image_dresses_a_named_character(studio):
         studio, "Mara waits on a rainy platform.", [("reference_image", "mara.png", png(RED))]
     )
     [upload] = status.uploads
-    assert upload.model_dump() == {
+    assert upload.model_dump(exclude={"url"}) == {
         "part": "reference_image",
         "filename": "mara.png",
         "kind": "image",
         "content_type": "image/png",
         "size_bytes": len(png(RED)),
         "used_as": "subject reference for Mara",
+        "label": None,
+        "purpose": None,
     }
+    assert upload.url and "mara.png" in upload.url
     [mara] = plan.bible.subjects
     assert mara.key == "mara" and mara.palette[0] == "#c81e28"
     assert not any("mara.png" in note for note in status.notes)
@@ -174,6 +177,9 @@ def test_the_status_lists_uploads_over_http(client, make_agent):
         "content_type",
         "size_bytes",
         "used_as",
+        "label",
+        "purpose",
+        "url",
     }
     assert any("'theme.wav'" in n for n in status["notes"])
     client.post(body["cancel_url"], headers=agent.headers)  # the rest of the render is not needed

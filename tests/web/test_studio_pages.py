@@ -130,6 +130,8 @@ def test_a_submitted_form_renders_and_the_page_shows_the_result(client):
     location = created.headers["location"]
     project_id = location.rsplit("/", 1)[1]
     assert location == f"/projects/{project_id}"
+    # Studio-page projects keep plain proj_ ids; the agent API's are proj_api_.
+    assert re.fullmatch(r"proj_[0-9a-f]{16}", project_id)
     done = _wait_done(client, project_id)
     assert done["status"] == "completed" and done["asset_count"] == 2  # the upload and the final
     page = client.get(location)

@@ -13,8 +13,8 @@ from fvs.stages import VOICE_STAGES
 
 
 def planning_credits(render: ResolvedRender) -> int:
-    """What the planner charges for one plan."""
-    return render.runs_on("planner").credits_per_call
+    """What the planner charges for one plan; nothing when the caller wrote the shots."""
+    return 0 if render.is_custom else render.runs_on("planner").credits_per_call
 
 
 def image_credits(render: ResolvedRender, images: int) -> int:
@@ -52,7 +52,7 @@ def estimate(render: ResolvedRender) -> dict[str, int]:
     seconds = sum(render.planned_durations)
     stages = {
         CREATION: registry.PROJECT_CREATION_CREDITS,
-        "planning": planning_credits(render),
+        **({} if render.is_custom else {"planning": planning_credits(render)}),
         "storyboarding": image_credits(render, render.shot_count + MAX_SUBJECTS),
         "filming": filming_credits(render, seconds),
         "production": production_credits(seconds),

@@ -12,6 +12,7 @@ from typing import Any
 from fvs.config import Settings
 from fvs.errors import ValidationFailed
 from fvs.providers import registry
+from fvs.providers.styles import DEFAULT_PRESET, PRESET_NAMES
 
 STUDIO_DEFAULTS: dict[str, Any] = {
     "project_mode": "scene",
@@ -25,7 +26,10 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     "tts_model": "local-espeak",
     # run_all, or halt_for_review: stop after storyboarding until the user approves.
     "stage_behaviour": "run_all",
+    "visual_style_preset": DEFAULT_PRESET,
 }
+# The modes an account may save as its default. custom is chosen per request, since it
+# needs the request's own shots; music is known to requests and refused until it exists.
 PROJECT_MODES = ("scene",)
 STAGE_BEHAVIOURS = ("run_all", "halt_for_review")
 STAGE_BEHAVIOUR_LABELS = {
@@ -95,6 +99,7 @@ def validate_defaults(values: dict[str, Any]) -> dict[str, Any]:
     check_model_options(merged, models)
     check_choice("project_mode", merged["project_mode"], PROJECT_MODES, "the studio")
     check_choice("stage_behaviour", merged["stage_behaviour"], STAGE_BEHAVIOURS, "the studio")
+    check_choice("visual_style_preset", merged["visual_style_preset"], PRESET_NAMES, "the studio")
     return {k: (models[k].id if k in models else v) for k, v in values.items() if v is not None}
 
 
@@ -119,6 +124,7 @@ def choices(field: str) -> list[tuple[str, str]]:
         ),
         "stage_voice_briefs_enabled": ("on", "off"),
         "project_mode": PROJECT_MODES,
+        "visual_style_preset": PRESET_NAMES,
     }
     values = options.get(field, (str(STUDIO_DEFAULTS[field]),))
     return [(v, v) for v in dict.fromkeys(values)]

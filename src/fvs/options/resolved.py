@@ -38,6 +38,28 @@ class Executions(BaseModel):
         return execution
 
 
+class CustomShot(BaseModel):
+    """A shot the caller wrote (custom mode): filmed as given, never planned."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    duration_seconds: int
+    camera: str | None = None
+    assets: tuple[str, ...] = ()
+    dialogue: str | None = None
+
+
+class AssetUse(BaseModel):
+    """A request's description of one uploaded file: its name, label and purpose."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str
+    label: str | None = None
+    purpose: str | None = None
+
+
 class ResolvedRender(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -59,6 +81,10 @@ class ResolvedRender(BaseModel):
     planned_durations: list[int]
     executions: Executions
     seed: int | None = None
+    # Renders stored before presets, custom shots and asset purposes read back without them.
+    visual_style_preset: str = "realistic_cinematic"
+    custom_shots: tuple[CustomShot, ...] = ()
+    assets: tuple[AssetUse, ...] = ()
 
     def runs_on(self, role: str) -> registry.ModelInfo:
         """The registry entry of the model that really runs a role."""
@@ -71,6 +97,13 @@ class ResolvedRender(BaseModel):
         """True when the render stops after the storyboard for a person to approve it."""
         return self.stage_behaviour == "halt_for_review"
 
+    @property
+    def is_custom(self) -> bool:
+        """True when the caller wrote the shots: no planner call, no planning charge."""
+        return self.project_mode == "custom"
+
     def public(self) -> dict[str, Any]:
         """What the status shows of the settings: everything but the texts."""
-        return self.model_dump(exclude={"screenplay", "instructions"}, exclude_none=True)
+        return self.model_dump(
+            exclude={"screenplay", "instructions", "custom_shots", "assets"}, exclude_none=True
+        )

@@ -19,6 +19,7 @@ from fvs.jobs.service import JobRef
 from fvs.models.base import utcnow
 from fvs.pipeline import repository, state
 from fvs.providers.base import ClipSpec, ContinuityBible, RemoteVideoFilmer, ShotPlan, VideoJob
+from fvs.providers.styles import styled
 from fvs.studio import Studio
 
 NO_TEXT = "text, subtitles, captions, watermark, logo"
@@ -59,6 +60,14 @@ def negative_prompt(bible: ContinuityBible) -> str:
     return "" if bible.text_overlays_allowed else NO_TEXT
 
 
+@dataclass(frozen=True)
+class Frames:
+    """What a clip starts from: its keyframe, or its subjects' uploaded reference pictures."""
+
+    keyframe: str | None
+    references: tuple[str, ...] = ()
+
+
 def _operation(studio: Studio, job: JobRef) -> Operation:
     with studio.db.read() as session:
         row = repository.shot(session, job.project_id, job.shot_index)
@@ -87,12 +96,14 @@ def film_remote(
     spec: ClipSpec,
     keyframe: str | None,
     out: str,
+    references: tuple[str, ...] = (),
 ) -> bool:
     """True once the clip is stored as `out`; False when the job was re-scheduled to poll."""
     op = _operation(studio, job)
     if op.name is None:
+        frames = Frames(keyframe, references)
         op = _start(
-            studio, job, filmer=filmer, shot=shot, bible=bible, spec=spec, keyframe=keyframe, op=op
+            studio, job, filmer=filmer, shot=shot, bible=bible, spec=spec, frames=frames, op=op
         )
     result = filmer.poll(VideoJob(operation_name=str(op.name)))
     if not result.done:
@@ -115,20 +126,22 @@ def _start(
     shot: ShotPlan,
     bible: ContinuityBible,
     spec: ClipSpec,
-    keyframe: str | None,
+    frames: Frames,
     op: Operation,
 ) -> Operation:
     """Start the clip (softened after a withheld attempt) and save its operation on the shot."""
-    prompt = (
-        shot.video_prompt
-        if op.safety_retries == 0
-        else soften_prompt(shot.video_prompt, op.safety_retries)
-    )
+    asked = styled(shot.video_prompt, bible.preset)
+    prompt = asked if op.safety_retries == 0 else soften_prompt(asked, op.safety_retries)
     # Only a start reads the keyframe; polls never fetch it.
     with studio.storage.workspace(job.project_id) as workspace:
-        image = workspace.input(keyframe) if keyframe else None
+        image = workspace.input(frames.keyframe) if frames.keyframe else None
         started = filmer.start(
-            shot, image, spec, prompt=prompt, negative_prompt=negative_prompt(bible)
+            shot,
+            image,
+            spec,
+            prompt=prompt,
+            negative_prompt=negative_prompt(bible),
+            references=tuple(workspace.input(key) for key in frames.references),
         )
     op = Operation(started.operation_name, utcnow(), op.safety_retries)
     _update_shot(studio, job, operation_name=op.name, operation_started_at=op.started_at)

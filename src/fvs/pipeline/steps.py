@@ -18,9 +18,9 @@ from fvs.billing import pricing
 from fvs.jobs.service import JobRef
 from fvs.media.concat import JoinResult, join_clips
 from fvs.media.contact_sheet import make_contact_sheet
-from fvs.models import Asset, Project, Shot
+from fvs.models import Project, Shot
 from fvs.options.resolved import ResolvedRender
-from fvs.pipeline import remote_film, repository, state, storyboard
+from fvs.pipeline import remote_film, repository, requested_assets, state, storyboard
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
 from fvs.providers.base import (
@@ -42,6 +42,7 @@ UNREAD_UPLOADS = {
     "(music is a later feature)",
     "text": "is kept with the project, but not read: the screenplay and instructions come "
     "from the request's fields",
+    "document": "is kept with the project, but not read: only a document_reference is",
 }
 
 
@@ -65,7 +66,10 @@ def plan_step(studio: Studio, job: JobRef) -> None:
     def apply(session: Session, project: Project) -> None:
         _record_plan(session, project, plan)
         _record_upload_uses(session, project, plan)
-        record_provider(project, Stage.PLANNING, "planner")
+        for note in plan.notes:
+            state.add_note(project, note)
+        if not render.is_custom:  # the caller wrote the shots: no planner ran
+            record_provider(project, Stage.PLANNING, "planner")
         state.settle_stage(session, project, Stage.PLANNING, pricing.planning_credits(render))
         record_brief(session, project, brief)
         project.current_stage = Stage.STORYBOARDING
@@ -91,44 +95,83 @@ def _record_plan(session: Session, project: Project, plan: Plan) -> None:
 
 def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
     """Mark each upload with how the plan used it, and note why wherever that needs saying."""
+    render = state.settings_of(project)
+    described = requested_assets.describe_uploads(render, repository.uploads(session, project.id))
+    shown = {id(d.asset): i for i, d in enumerate(requested_assets.planner_images(described))}
     uses = {use.index: use for use in plan.reference_uses}
-    images = 0
-    for upload in repository.uploads(session, project.id):
-        use = None
-        if upload.kind == "image":
-            # The planner numbers the images as _make_plan passed them: uploads in order.
-            use, images = uses.get(images), images + 1
-        upload.used_as = use.used_as if use else None
-        note = _upload_note(upload, use)
+    named = {s.reference: s for s in plan.bible.subjects if s.reference}
+    for d in described:
+        use = uses.get(shown[id(d.asset)]) if id(d.asset) in shown else None
+        subject = named.get(d.asset.path)
+        if subject is not None:
+            who = d.label or subject.key
+            use = ReferenceUse(index=-1, used_as=f"subject reference for {who}")
+        elif d.purpose in requested_assets.WORLD_PURPOSES and (use is None or not use.used_as):
+            use = ReferenceUse(index=-1, used_as="world palette")
+        d.asset.used_as = use.used_as if use else requested_assets.PURPOSE_USES.get(d.purpose or "")
+        note = _upload_note(d, use, render.is_custom)
         if note:
             state.add_note(project, note)
 
 
-def _upload_note(upload: Asset, use: ReferenceUse | None) -> str | None:
+def _upload_note(
+    d: requested_assets.DescribedUpload, use: ReferenceUse | None, custom: bool
+) -> str | None:
     """Why an upload went unused, or why it was used as it was; None when that is plain."""
+    upload = d.asset
     named = f"{upload.name} upload {upload.filename!r}"
+    if d.purpose in requested_assets.PURPOSE_USES:
+        return f"{named} is the {requested_assets.PURPOSE_USES[d.purpose]}"
     if upload.kind != "image":
         return f"{named} {UNREAD_UPLOADS.get(upload.kind, 'is not used by scene renders')}"
     if use is None or use.used_as is None:
+        if custom:
+            return f"{named} was not used: custom shots name their own references"
         return f"{named} was not used: {use.why if use and use.why else 'the planner left it out'}"
     return f"{named} is used as the {use.used_as} ({use.why})" if use.why else None
 
 
 def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
+    """The caller's shots (custom mode) or the planner's, with the described assets applied."""
+    with studio.db.read() as session:
+        described = requested_assets.describe_uploads(
+            render, repository.uploads(session, job.project_id)
+        )
+    if render.is_custom:
+        plan = requested_assets.custom_plan(render, described)
+    else:
+        plan = _ask_planner(studio, job, render, described)
+        plan = requested_assets.name_subjects(plan, described, render.visual_style_preset)
+    with studio.storage.workspace(job.project_id) as workspace:
+        palette = requested_assets.world_palette(described, workspace.input)
+    return requested_assets.with_world(plan, palette)
+
+
+def _ask_planner(
+    studio: Studio,
+    job: JobRef,
+    render: ResolvedRender,
+    described: list[requested_assets.DescribedUpload],
+) -> Plan:
     """Ask the planner for a plan, and refuse one the video model could not film."""
     video = registry.find(render.video_model)
     assert video is not None
-    with studio.db.read() as session:
-        images = [a.path for a in repository.uploads(session, job.project_id) if a.kind == "image"]
+    images = [d.asset.path for d in requested_assets.planner_images(described)]
     with studio.storage.workspace(job.project_id) as workspace:
+        instructions = requested_assets.document_brief(
+            render.instructions,
+            described,
+            workspace.input,
+        )
         plan = studio.providers.planner(runs_on(render, "planner")).plan(
             PlanRequest(
                 screenplay=render.screenplay,
-                instructions=render.instructions,
+                instructions=instructions,
                 shot_count=render.shot_count,
                 target_seconds=render.scene_target_duration_seconds,
                 allowed_durations=video.durations,
                 reference_images=tuple(workspace.input(key) for key in images),
+                style_preset=render.visual_style_preset,
             )
         )
     durations = [s.duration_seconds for s in plan.shots]
@@ -164,6 +207,7 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
+        references = _uploaded_references(plan, shot, model, spec)
         return remote_film.film_remote(
             studio,
             job,
@@ -172,12 +216,26 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
             shot=shot,
             bible=plan.bible,
             spec=spec,
-            keyframe=keyframe if model and model.image_to_video else None,
+            # Veo takes reference images only without a first frame.
+            keyframe=keyframe if model and model.image_to_video and not references else None,
+            references=references,
             out=key,
         )
     with studio.storage.workspace(job.project_id) as workspace:
         filmer.film(shot, workspace.input(keyframe), spec, workspace.output(key, "video/mp4"))
     return True
+
+
+def _uploaded_references(
+    plan: Plan, shot: ShotPlan, model: registry.ModelInfo | None, spec: ClipSpec
+) -> tuple[str, ...]:
+    """The uploaded pictures of the shot's subjects, when the video model can film from them."""
+    if model is None or not model.takes_references(
+        seconds=spec.duration_seconds, landscape=spec.width >= spec.height
+    ):
+        return ()
+    keys = [s.reference for s in plan.bible.subjects if s.key in shot.subject_keys]
+    return tuple(k for k in keys if k)[: model.max_reference_images]
 
 
 def film_step(studio: Studio, job: JobRef) -> None:

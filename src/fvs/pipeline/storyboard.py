@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from fvs.billing import pricing
@@ -52,10 +55,19 @@ def _paint_references(
             # One workspace a subject: each reference is stored as soon as it is painted.
             with studio.storage.workspace(job.project_id) as workspace:
                 out = workspace.output(key, "image/png")
-                painter.paint_reference(subject, plan.bible, image_size(render), out)
+                if subject.reference:  # the caller's own picture of this subject
+                    _as_png(workspace.input(subject.reference), out)
+                else:
+                    painter.paint_reference(subject, plan.bible, image_size(render), out)
                 size = out.stat().st_size
         painted[subject.key] = (key, size)
     return painted
+
+
+def _as_png(source: Path, out: Path) -> None:
+    """Store an uploaded reference image as the subject's PNG reference."""
+    with Image.open(source) as image:
+        image.convert("RGBA").save(out, format="PNG")
 
 
 def _record_references(

@@ -28,6 +28,8 @@ class Subject(PlanModel):
     key: str  # stable slug, e.g. "young-woman"
     description: str  # e.g. "a young woman"
     palette: tuple[str, ...] = ()  # hex colours, e.g. ("#c0392b", "#2c3e50")
+    # The storage key of an uploaded image that is this subject's reference, used as painted.
+    reference: str | None = None
 
 
 class ContinuityBible(PlanModel):
@@ -36,6 +38,7 @@ class ContinuityBible(PlanModel):
     palette: tuple[str, ...]  # hex colours for the world, darkest first
     style: str
     text_overlays_allowed: bool = False
+    preset: str = "realistic_cinematic"  # a visual style preset (providers/styles.py)
 
 
 class ShotPlan(PlanModel):
@@ -63,6 +66,8 @@ class Plan(PlanModel):
     bible: ContinuityBible
     # Plans stored before reference uses were recorded read back with none.
     reference_uses: tuple[ReferenceUse, ...] = ()
+    # What planning had to say: answers rejected and asked again, repairs made.
+    notes: tuple[str, ...] = ()
 
     @property
     def total_seconds(self) -> int:
@@ -77,6 +82,7 @@ class PlanRequest:
     target_seconds: float
     allowed_durations: tuple[int, ...]  # from the video model's capabilities
     reference_images: tuple[Path, ...] = ()  # user-uploaded subject references
+    style_preset: str = "realistic_cinematic"
 
 
 @dataclass(frozen=True)

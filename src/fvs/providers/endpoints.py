@@ -10,7 +10,7 @@ from fvs.config import Settings
 from fvs.deps import StudioDep
 from fvs.errors import ValidationFailed, error_responses
 from fvs.keys.deps import AgentDep
-from fvs.providers import catalog, registry
+from fvs.providers import catalog, registry, styles
 from fvs.providers.registry import ModelInfo
 
 router = APIRouter(prefix="/api/agent", tags=["models"])
@@ -59,7 +59,9 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
         "Every model a request may name: role (planner, image, video, tts), capabilities "
         "(clip durations, resolutions, aspect ratios), prices in credits, lifecycle and "
         "aliases. `runs_on` is the model that renders it in this studio; `standin: true` "
-        "means a local stand-in renders within the named model's limits, at its own price."
+        "means a local stand-in renders within the named model's limits, at its own price. "
+        "`visual_style_presets` lists the values `visual_style_preset` takes, each with the "
+        "look it asks for."
     ),
     responses={
         200: {
@@ -97,6 +99,14 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
                             }
                         ],
                         "credit_value_usd": 0.01,
+                        "visual_style_presets": [
+                            {
+                                "id": "noir",
+                                "description": "black-and-white film noir, hard low-key "
+                                "lighting, deep shadows, high contrast",
+                                "default": False,
+                            }
+                        ],
                     }
                 }
             },
@@ -108,4 +118,8 @@ def list_models(studio: StudioDep, _principal: AgentDep) -> dict[str, Any]:
     return {
         "models": [describe(m, studio.settings) for m in registry.MODELS],
         "credit_value_usd": 0.01,
+        "visual_style_presets": [
+            {"id": name, "description": text, "default": name == styles.DEFAULT_PRESET}
+            for name, text in styles.PRESETS.items()
+        ],
     }

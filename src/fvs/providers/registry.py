@@ -34,6 +34,8 @@ IMAGE_SIZES = {
 # Every image model here paints both frame shapes the studio renders.
 FRAME_SHAPES = ("16:9", "9:16")
 PROJECT_CREATION_CREDITS = 5
+# Veo films reference-image-to-video at 8 s, landscape, and without a first frame only.
+REFERENCE_VIDEO_SECONDS = 8
 # Production (probe, cut, mux, contact sheet) costs one credit per started ten output seconds.
 PRODUCTION_SECONDS_PER_CREDIT = 10
 
@@ -61,6 +63,10 @@ class ModelInfo:
     credits_per_call: int = 0  # planner call, tts brief
     credits_per_image: dict[str, int] = field(default_factory=dict)  # by image resolution
     credits_per_second: dict[str, int] = field(default_factory=dict)  # by "720p"/"720p+audio"
+
+    def takes_references(self, *, seconds: int, landscape: bool) -> bool:
+        """True when this video model can film a clip of this shape from reference images."""
+        return self.max_reference_images > 0 and seconds == REFERENCE_VIDEO_SECONDS and landscape
 
     def video_credits(self, *, seconds: int, resolution: str, audio: bool) -> int:
         key = f"{resolution}+audio" if audio and self.audio else resolution

@@ -25,6 +25,12 @@ within `wait_for_completion_seconds`). In Python:
 `requests.post(url, headers={"X-FVS-Agent-Key": key},
 files={"request_json": (None, json.dumps(body))})`.
 
+**Modes.** `project_mode` `scene` (the default) plans `shot_count` shots (1–64) from
+the screenplay toward `scene_target_duration_seconds` (4–600); `custom` films the
+request's own `shots` with no planner call and no planning charge; `music` is refused
+(not available yet). `visual_style_preset` picks the look (see `GET /api/agent/models`).
+Describe uploaded files in `assets` (`filename`, `label`, `purpose`).
+
 **Polling.** `GET` the answer's `status_url` until `status` is `completed`, `failed` or
 `cancelled`, or `needs_approval` is true (a storyboard halted for review waits for
 `POST approve_url`). `final_video_url` is a signed, expiring link. Lost a `project_id`?
@@ -35,7 +41,7 @@ files={"request_json": (None, json.dumps(body))})`.
 """
 
 BASE = "https://studio.example"
-PROJECT = "proj_33e9410819a7fdc1"
+PROJECT = "proj_api_33e9410819a7fdc1"
 STATUS_URL = f"{BASE}/api/agent/renders/{PROJECT}"
 SIGNED = "?exp=1795932000&kid=k1&sig=7db036a47406065bcd2e0c11512e950f"
 
@@ -61,6 +67,7 @@ SETTINGS_EXAMPLE: dict[str, Any] = {
     "image_model": "local-painter",
     "tts_model": "local-espeak",
     "stage_behaviour": "run_all",
+    "visual_style_preset": "realistic_cinematic",
     "name": "Archive corridor test",
     "shot_count": 3,
     "scene_target_duration_seconds": 24.0,
@@ -236,6 +243,10 @@ def render_request_body() -> dict[str, Any]:
             "reference_image": _binary("PNG, JPEG or WebP; its colours dress the subject."),
             "audio": _binary("WAV, MP3, OGG, FLAC or M4A."),
             "script": _binary("UTF-8 text."),
+            "files": _binary(
+                "Any file, repeated: hosted clients send every file as `files`, described "
+                "by request_json.assets ({filename, label, purpose})."
+            ),
         },
         # Any other file part is kept as a reference asset under its part name.
         "additionalProperties": _binary("Any other reference file, kept under its part name."),

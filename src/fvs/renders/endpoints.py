@@ -22,6 +22,7 @@ from fvs.renders.schemas import Estimate, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload, read_upload
 from fvs.stages import Status
 
+AGENT_PROJECT_PREFIX = "proj_api"
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 pacer = StatusPacer()
 
@@ -132,6 +133,8 @@ async def create_render(
         uploads=uploads,
         base_url=base_url,
         idempotency_key=request.headers.get(idempotency.HEADER),
+        # Agent API projects are told apart by their id, as the hosted studio's are.
+        id_prefix=AGENT_PROJECT_PREFIX,
     )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)

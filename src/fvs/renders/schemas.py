@@ -7,6 +7,42 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fvs.errors import ValidationFailed
+from fvs.providers.base import CAMERA_MOVES
+from fvs.providers.styles import PRESET_NAMES
+
+MAX_SHOTS = 64
+AssetPurpose = Literal[
+    "character_reference",
+    "location_reference",
+    "style_reference",
+    "logo_reference",
+    "music_reference",
+    "document_reference",
+]
+StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]
+CameraMove = Literal[CAMERA_MOVES]  # type: ignore[valid-type]
+
+
+class AssetRequest(BaseModel):
+    """One uploaded file described: which part it is (by file name) and what it is for."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    filename: str = Field(min_length=1, max_length=200)
+    label: str | None = Field(default=None, max_length=100)
+    purpose: AssetPurpose | None = None
+
+
+class ShotRequest(BaseModel):
+    """One shot of a custom render, as the caller wrote it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    prompt: str = Field(min_length=1, max_length=4_000)
+    duration_seconds: int
+    camera: CameraMove | None = None
+    assets: list[str] = Field(default_factory=list, max_length=8)
+    dialogue: str | None = Field(default=None, max_length=1_000)
 
 
 class RenderRequest(BaseModel):
@@ -15,11 +51,13 @@ class RenderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, max_length=200)
-    project_mode: Literal["scene"] | None = None
-    screenplay: str = Field(max_length=20_000)
+    # music is a known mode, refused until music mode exists.
+    project_mode: Literal["scene", "custom", "music"] | None = None
+    # Required in scene mode; optional in custom mode, where the shots say what to film.
+    screenplay: str = Field(default="", max_length=20_000)
     instructions: str = Field(default="", max_length=5_000)
-    shot_count: int | None = Field(default=None, ge=1, le=60)
-    scene_target_duration_seconds: float | None = Field(default=None, gt=0, le=3600)
+    shot_count: int | None = Field(default=None, ge=1, le=MAX_SHOTS)
+    scene_target_duration_seconds: float | None = Field(default=None, ge=4, le=600)
     image_resolution: str | None = None
     video_model: str | None = None
     video_resolution: str | None = None
@@ -32,6 +70,14 @@ class RenderRequest(BaseModel):
     tts_model: str | None = None
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     stage_behaviour: Literal["run_all", "halt_for_review"] | None = None
+    # The hosted studio's fields (see docs/DECISIONS.md, "Modes, assets and presets").
+    visual_style_preset: StylePreset | None = None
+    assets: list[AssetRequest] = Field(default_factory=list, max_length=32)
+    shots: list[ShotRequest] | None = Field(default=None, min_length=1, max_length=MAX_SHOTS)
+    # Music mode's fields: known, so a hosted client's request parses; noted and unused here.
+    lyrics: str | None = Field(default=None, max_length=20_000)
+    music_model: str | None = Field(default=None, max_length=200)
+    clip_audio: bool | None = None
 
     @field_validator("*", mode="after")
     @classmethod
@@ -59,12 +105,16 @@ class UploadStatus(BaseModel):
 
     part: str
     filename: str
-    kind: str  # image | audio | text
+    kind: str  # image | audio | text | document (a PDF)
     content_type: str
     size_bytes: int
     # e.g. "subject reference for Mara", "style palette"; null (with a note) when unused,
     # and null until planning decides.
     used_as: str | None
+    # From the request's `assets` entry naming this file; null when none does.
+    label: str | None = None
+    purpose: str | None = None
+    url: str | None = None  # a signed link to the stored file
 
 
 class RenderStatus(BaseModel):
@@ -134,11 +184,19 @@ def parse_render_request(raw: Any) -> RenderRequest:
         return RenderRequest.model_validate(raw)
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "request_json", "message": _plain(e)}
+            {"field": field_path(e["loc"]) or "request_json", "message": _plain(e)}
             for e in exc.errors()
         ]
         first = details[0]
         raise ValidationFailed(first["field"], first["message"], details=details) from None
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic location as a field path, e.g. ("shots", 1, "camera") -> "shots[1].camera"."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
 
 
 def _plain(error: Any) -> str:

@@ -27,8 +27,8 @@ from fvs.renders.schemas import (
     ShotStatus,
     UploadStatus,
 )
-from fvs.renders.settings import resolve_render
-from fvs.renders.uploads import Upload
+from fvs.renders.settings import ignored_fields_note, resolve_render
+from fvs.renders.uploads import Upload, check_assets
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
 
@@ -74,12 +74,14 @@ def submit_render(
     uploads: list[Upload],
     settings: Settings,
     storage: MediaStorage,
+    id_prefix: str = "proj",
 ) -> Project:
     """Create the project, its run and first job, and hold its estimated credits."""
+    check_assets(request, uploads)
     resolved, estimate = quote_render(
         session, account_id=account_id, request=request, settings=settings
     )
-    project_id = new_id("proj")
+    project_id = new_id(id_prefix)
     reserved = billing.reserve_render(
         session,
         account_id=account_id,
@@ -93,6 +95,7 @@ def submit_render(
         account_id=account_id,
         resolved=resolved,
         reserved=reserved,
+        notes=[n for n in (ignored_fields_note(request),) if n],
     )
     for upload in uploads:
         _store_upload(session, storage, project_id, upload)
@@ -101,7 +104,13 @@ def submit_render(
 
 
 def _add_project(
-    session: Session, *, project_id: str, account_id: str, resolved: ResolvedRender, reserved: int
+    session: Session,
+    *,
+    project_id: str,
+    account_id: str,
+    resolved: ResolvedRender,
+    reserved: int,
+    notes: list[str],
 ) -> Project:
     """Add the project row and its first run, which it names as active."""
     run = Run(id=new_id("run"), project_id=project_id)
@@ -112,7 +121,7 @@ def _add_project(
         settings=resolved.model_dump(mode="json"),
         active_run_id=run.id,
         providers={},
-        notes=[],
+        notes=notes,
         credits_reserved=reserved,
     )
     session.add(project)
@@ -255,7 +264,7 @@ def render_status(
         shots=[_shot_status(s, link) for s in shots],
         contact_sheet_url=link(project.contact_sheet_path),
         voice_briefs=_voice_briefs(assets, link),
-        uploads=_uploads(assets),
+        uploads=_uploads(assets, link, ResolvedRender.model_validate(project.settings)),
         settings=ResolvedRender.model_validate(project.settings).public(),
         created_at=project.created_at.isoformat(),
         updated_at=project.updated_at.isoformat(),
@@ -336,19 +345,27 @@ def _voice_briefs(assets: list[Asset], link: _Links) -> list[dict[str, Any]]:
     return [{"stage": a.stage, "url": link(a.path)} for a in assets if a.role == "voice_brief"]
 
 
-def _uploads(assets: list[Asset]) -> list[UploadStatus]:
-    return [
-        UploadStatus(
-            part=a.name,
-            filename=a.filename,
-            kind=a.kind,
-            content_type=a.content_type,
-            size_bytes=a.size_bytes,
-            used_as=a.used_as,
+def _uploads(assets: list[Asset], link: _Links, render: ResolvedRender) -> list[UploadStatus]:
+    described = {a.filename: a for a in render.assets}
+    uploads = []
+    for a in assets:
+        if a.role != "upload":
+            continue
+        use = described.get(a.filename)
+        uploads.append(
+            UploadStatus(
+                part=a.name,
+                filename=a.filename,
+                kind=a.kind,
+                content_type=a.content_type,
+                size_bytes=a.size_bytes,
+                used_as=a.used_as,
+                label=use.label if use else None,
+                purpose=use.purpose if use else None,
+                url=link(a.path, download_name=a.filename),
+            )
         )
-        for a in assets
-        if a.role == "upload"
-    ]
+    return uploads
 
 
 def needs_approval(project: Project) -> bool:

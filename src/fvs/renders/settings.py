@@ -17,42 +17,107 @@ from fvs.options.resolved import ResolvedRender
 from fvs.providers import catalog, registry
 from fvs.providers.durations import check_reachable, plan_durations
 from fvs.renders.schemas import RenderRequest
+from fvs.renders.uploads import safe_filename
 
 SHOT_MARKER = re.compile(r"\bshot\s+\d+\s*[:.\-]", re.IGNORECASE)
+
+
+MUSIC_UNAVAILABLE = "music mode is not available yet; use scene or custom"
+MUSIC_FIELDS = ("lyrics", "music_model", "clip_audio")
+
+
+def ignored_fields_note(request: RenderRequest) -> str | None:
+    """A note naming the music-only fields a scene or custom render received and ignores."""
+    given = [f for f in MUSIC_FIELDS if getattr(request, f) is not None]
+    if not given:
+        return None
+    return f"{', '.join(given)} ignored: music mode is not available yet"
 
 
 def resolve_render(
     request: RenderRequest, *, account_defaults: dict[str, Any], settings: Settings
 ) -> ResolvedRender:
     """The full, validated settings of a render, ready to store and price."""
-    screenplay = request.screenplay.strip()
-    if not screenplay:
-        raise ValidationFailed("screenplay", "the screenplay must not be empty")
-    given = request.model_dump(exclude_none=True)
+    given = request.model_dump(exclude_none=True, exclude={"shots", "assets"})
     merged = {
         **defaults.studio_defaults(settings),
         **defaults.saved_defaults(account_defaults),
         **given,
     }
+    mode = merged["project_mode"]
+    if mode == "music":
+        raise ValidationFailed("project_mode", MUSIC_UNAVAILABLE)
+    screenplay = request.screenplay.strip()
+    if not screenplay and mode == "scene":
+        raise ValidationFailed("screenplay", "the screenplay must not be empty")
     models = defaults.require_models(merged)
     merged.update({f: m.id for f, m in models.items()})
     merged["image_resolution"] = str(merged["image_resolution"]).upper()
     defaults.check_model_options(merged, models)
     video = models["video_model"]
-    shot_count, target = _shots_and_target(request, screenplay, video.durations)
-    problem = check_reachable(shot_count, target, video.durations)
-    if problem:
-        raise ValidationFailed("scene_target_duration_seconds", problem)
+    if mode == "custom":
+        durations = custom_durations(request, video)
+    else:
+        durations = _scene_durations(request, screenplay, video.durations)
     merged.update(
-        name=(request.name or "").strip() or _default_name(screenplay),
+        name=(request.name or "").strip() or _default_name(screenplay or _first_prompt(request)),
         screenplay=screenplay,
         instructions=request.instructions.strip(),
-        shot_count=shot_count,
-        scene_target_duration_seconds=target,
-        planned_durations=list(plan_durations(shot_count, target, video.durations)),
+        shot_count=len(durations),
+        scene_target_duration_seconds=float(
+            request.scene_target_duration_seconds or sum(durations)
+        ),
+        planned_durations=durations,
         executions=_executions(models, settings),
+        custom_shots=[
+            {**s.model_dump(), "assets": [safe_filename(n) for n in s.assets]}
+            for s in request.shots or ()
+        ],
+        assets=[{**a.model_dump(), "filename": safe_filename(a.filename)} for a in request.assets],
     )
     return ResolvedRender.model_validate(merged)
+
+
+def _scene_durations(
+    request: RenderRequest, screenplay: str, durations: tuple[int, ...]
+) -> list[int]:
+    """The planned durations of a scene render, from its shot count and target."""
+    if request.shots is not None:
+        raise ValidationFailed("shots", "shots are for project_mode custom; scene mode plans them")
+    shot_count, target = _shots_and_target(request, screenplay, durations)
+    problem = check_reachable(shot_count, target, durations)
+    if problem:
+        raise ValidationFailed("scene_target_duration_seconds", problem)
+    return list(plan_durations(shot_count, target, durations))
+
+
+def custom_durations(request: RenderRequest, video: registry.ModelInfo) -> list[int]:
+    """The durations of a custom render's shots; 422 naming the shot the video model refuses."""
+    if not request.shots:
+        raise ValidationFailed("shots", "project_mode custom needs a list of shots")
+    durations = [shot.duration_seconds for shot in request.shots]
+    for index, seconds in enumerate(durations):
+        if seconds not in video.durations:
+            raise ValidationFailed(
+                f"shots[{index}].duration_seconds",
+                f"{video.id} films clips of {', '.join(map(str, video.durations))} s; "
+                f"not {seconds}",
+            )
+    if request.shot_count is not None and request.shot_count != len(durations):
+        raise ValidationFailed(
+            "shot_count", f"shot_count {request.shot_count} disagrees with {len(durations)} shots"
+        )
+    target = request.scene_target_duration_seconds
+    if target is not None and abs(target - sum(durations)) > 0.5:
+        raise ValidationFailed(
+            "scene_target_duration_seconds",
+            f"the shots total {sum(durations)} s, not the target {target:g} s",
+        )
+    return durations
+
+
+def _first_prompt(request: RenderRequest) -> str:
+    return request.shots[0].prompt if request.shots else ""
 
 
 def _executions(models: dict[str, registry.ModelInfo], settings: Settings) -> dict[str, Any]:

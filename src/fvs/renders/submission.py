@@ -43,6 +43,7 @@ async def create_render(
     uploads: list[Upload],
     base_url: str,
     idempotency_key: str | None = None,
+    id_prefix: str = "proj",
 ) -> Answer:
     """Validate, hold credits, create the render and answer with its status (or a replay)."""
     request = parse_render_request(raw)
@@ -54,7 +55,7 @@ async def create_render(
         if replayed is not None:
             return replayed
     project_id = await _submit(
-        studio, account_id=account_id, request=request, uploads=uploads, key=key
+        studio, account_id=account_id, request=request, uploads=uploads, key=key, prefix=id_prefix
     )
     studio.wake()
     status = await wait_for_status(
@@ -89,6 +90,7 @@ async def _submit(
     request: RenderRequest,
     uploads: list[Upload],
     key: str | None,
+    prefix: str,
 ) -> str:
     """Create the render in one transaction and bind the key to it; a failure frees the key."""
 
@@ -100,6 +102,7 @@ async def _submit(
             uploads=uploads,
             settings=studio.settings,
             storage=studio.storage,
+            id_prefix=prefix,
         )
         if key is not None:
             idempotency.bind_project(session, account_id=account_id, key=key, project_id=project.id)

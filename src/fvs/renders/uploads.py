@@ -1,10 +1,10 @@
 """Reference files attached to a render as extra multipart parts.
 
 Any part other than `request_json` is an upload; its part name is kept as the
-asset's name (we suggest `reference_image`, `audio`, `script`). Images, audio
-and UTF-8 text are accepted; the kind is sniffed from the bytes, not trusted
-from the client. A part whose name promises a kind (EXPECTED_KINDS) must hold
-that kind; any other part name takes whatever kind was sniffed.
+asset's name (we suggest `reference_image`, `audio`, `script`; hosted clients send
+`files`). Images, audio, PDFs and UTF-8 text are accepted; the kind is sniffed
+from the bytes, not trusted from the client. A part whose name promises a kind
+(EXPECTED_KINDS) must hold that kind; any other part name takes whatever kind was sniffed.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Protocol
 from PIL import Image, UnidentifiedImageError
 
 from fvs.errors import ValidationFailed
+from fvs.renders.schemas import RenderRequest
 
 AUDIO_MAGIC = (
     (b"RIFF", "audio/wav"),
@@ -32,6 +33,15 @@ EXPECTED_KINDS = {
     **dict.fromkeys(("audio", "music", "soundtrack"), "audio"),
     **dict.fromkeys(("script", "scripts", "text"), "text"),
 }
+# The kinds of file each asset purpose takes.
+PURPOSE_KINDS = {
+    **dict.fromkeys(
+        ("character_reference", "location_reference", "style_reference", "logo_reference"),
+        ("image",),
+    ),
+    "music_reference": ("audio",),
+    "document_reference": ("text", "document"),
+}
 KIND_WORDS = {
     "image": "an image (PNG, JPEG or WebP)",
     "audio": "audio (WAV, MP3, OGG, FLAC or M4A)",
@@ -43,7 +53,7 @@ KIND_WORDS = {
 class Upload:
     part: str
     filename: str
-    kind: str  # image | audio | text
+    kind: str  # image | audio | text | document (a PDF)
     content_type: str
     data: bytes
 
@@ -74,7 +84,7 @@ def sniff(part: str, filename: str, data: bytes) -> Upload:
     upload = _classify(part, filename, data)
     expected = expected_kind(part)
     if expected is not None and upload.kind != expected:
-        found = {"image": "an image", "audio": "audio"}.get(upload.kind)
+        found = {"image": "an image", "audio": "audio", "document": "a PDF"}.get(upload.kind)
         found = f"{found} ({upload.content_type})" if found else "UTF-8 text"
         raise ValidationFailed(
             part, f"part {part!r} expects {KIND_WORDS[expected]}, but {filename!r} is {found}"
@@ -86,7 +96,7 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
     """Sniff an uploaded file's kind from its bytes, or 422 naming its part."""
     if not data:
         raise ValidationFailed(part, f"the uploaded file {filename!r} is empty")
-    safe = SAFE_NAME.sub("_", filename or part).strip("._")[:100] or part
+    safe = safe_filename(filename or part) or part
     image = _image_type(data)
     if image:
         return Upload(part, safe, "image", image, data)
@@ -95,6 +105,8 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
             return Upload(part, safe, "audio", ctype, data)
     if data[4:8] == b"ftyp" and safe.lower().endswith((".m4a", ".aac")):
         return Upload(part, safe, "audio", "audio/mp4", data)
+    if data.startswith(b"%PDF-"):  # read as a document_reference's text at planning
+        return Upload(part, safe, "document", "application/pdf", data)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -104,6 +116,35 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
             part, f"{wanted}{filename!r} is not an image, audio file or UTF-8 text"
         ) from None
     return Upload(part, safe, "text", "text/plain; charset=utf-8", data)
+
+
+def safe_filename(filename: str) -> str:
+    """A file name as it is stored: unsafe characters replaced, at most 100 characters."""
+    return SAFE_NAME.sub("_", filename).strip("._")[:100]
+
+
+def check_assets(request: RenderRequest, uploads: list[Upload]) -> None:
+    """Every asset and custom shot must name an uploaded file of a fitting kind; 422 otherwise."""
+    kinds = {u.filename: u.kind for u in uploads}
+    for index, asset in enumerate(request.assets):
+        kind = kinds.get(safe_filename(asset.filename))
+        if kind is None:
+            raise ValidationFailed(
+                f"assets[{index}].filename", f"no uploaded file is named {asset.filename!r}"
+            )
+        wanted = PURPOSE_KINDS.get(asset.purpose or "", (kind,))
+        if kind not in wanted:
+            raise ValidationFailed(
+                f"assets[{index}].purpose",
+                f"a {asset.purpose} must be {' or '.join(wanted)}; {asset.filename!r} is {kind}",
+            )
+    names = set(kinds)
+    for index, shot in enumerate(request.shots or ()):
+        for n, name in enumerate(shot.assets):
+            if safe_filename(name) not in names:
+                raise ValidationFailed(
+                    f"shots[{index}].assets[{n}]", f"no uploaded file is named {name!r}"
+                )
 
 
 def _image_type(data: bytes) -> str | None:

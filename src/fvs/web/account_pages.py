@@ -51,6 +51,7 @@ LABELS = {
     "image_model": "Keyframe model",
     "tts_model": "Voice model",
     "stage_behaviour": "After storyboarding",
+    "visual_style_preset": "Visual style",
 }
 
 
@@ -188,6 +189,7 @@ class DefaultsForm(BaseModel):
     image_model: str = ""
     tts_model: str = ""
     stage_behaviour: str = ""
+    visual_style_preset: str = ""
 
 
 @router.post("/settings/defaults")

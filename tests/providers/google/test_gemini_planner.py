@@ -45,11 +45,29 @@ def test_plan_asks_for_json_with_a_schema_and_respects_the_durations(fake: FakeV
     assert all(s.subject_keys == ("red-fox",) for s in plan.shots)
 
 
-def test_bad_durations_are_repaired_not_passed_on(fake: FakeVertex) -> None:
+def test_the_schema_asks_for_exactly_the_shot_count(fake: FakeVertex) -> None:
+    _planner(fake).plan(replace(REQUEST, shot_count=5, target_seconds=30))
+    [sent] = fake.recorded("generateContent")
+    shots = sent.body["generationConfig"]["responseSchema"]["properties"]["shots"]
+    # The SDK writes the bounds in the schema's own snake_case, as Vertex reads them.
+    assert (shots["min_items"], shots["max_items"]) == (5, 5)
+
+
+def test_unfilmable_durations_are_rejected_and_asked_for_again(fake: FakeVertex) -> None:
     fake.break_next_plans("bad_durations")
     plan = _planner(fake).plan(REQUEST)
-    assert len(fake.recorded("generateContent")) == 1
+    assert len(fake.recorded("generateContent")) == 2
+    assert plan.total_seconds == closest_total(3, 16, (4, 6, 8))
+    [note] = plan.notes
+    assert "attempt 1 rejected: durations [9, 9, 9] are not all among" in note
+
+
+def test_durations_unfit_every_time_are_repaired_with_a_note(fake: FakeVertex) -> None:
+    fake.break_next_plans("bad_durations", "bad_durations", "bad_durations")
+    plan = _planner(fake).plan(REQUEST)
+    assert len(fake.recorded("generateContent")) == 3
     assert sorted(s.duration_seconds for s in plan.shots) == [4, 6, 6]
+    assert "fitted by the studio's rule" in plan.notes[-1] and len(plan.notes) == 4
 
 
 def test_broken_json_is_asked_for_again(fake: FakeVertex) -> None:
@@ -88,3 +106,9 @@ def test_reference_images_go_to_the_model(fake: FakeVertex, tmp_path: Path) -> N
 
 def test_slugify() -> None:
     assert slugify("  Young Woman (lead)! ") == "young-woman-lead"
+
+
+def test_the_visual_style_preset_is_in_the_planning_prompt(fake: FakeVertex) -> None:
+    _planner(fake).plan(replace(REQUEST, style_preset="watercolor"))
+    prompt = fake.recorded("generateContent")[0].body["contents"][0]["parts"][0]["text"]
+    assert "VISUAL_STYLE=watercolor" in prompt and "watercolour illustration" in prompt

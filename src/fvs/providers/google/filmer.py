@@ -21,7 +21,6 @@ from fvs.providers.google.client import (
 )
 
 DOWNLOAD_TIMEOUT_S = 120.0
-REFERENCE_SECONDS = 8  # Veo films reference-image-to-video at 8 s only
 RESOLUTIONS = {720: "720p", 1080: "1080p"}
 
 
@@ -86,7 +85,8 @@ class VeoFilmer(GoogleModel):
         image = _png(keyframe) if keyframe and (info is None or info.image_to_video) else None
         most = info.max_reference_images if info else 3
         refs = None
-        if references and image is None and most and spec.duration_seconds == REFERENCE_SECONDS:
+        seconds = spec.duration_seconds
+        if references and image is None and most and seconds == registry.REFERENCE_VIDEO_SECONDS:
             refs = [
                 types.VideoGenerationReferenceImage(
                     image=_png(p), reference_type=types.VideoGenerationReferenceType.ASSET

@@ -21,6 +21,7 @@ from fvs.providers.google.client import (
     GoogleProviderError,
 )
 from fvs.providers.registry import IMAGE_SIZES
+from fvs.providers.styles import describe
 
 # 2.5 Flash Image has one output size per aspect ratio and no imageSize parameter.
 UNSIZED_MODELS = frozenset({"gemini-2.5-flash-image"})
@@ -45,6 +46,11 @@ def image_config_for(size: ImageSize) -> tuple[str, str]:
     return SIZE_LABELS[-1], aspect
 
 
+def _style(bible: ContinuityBible) -> str:
+    """The bible's style with its preset's look, which the image must follow."""
+    return f"{bible.style}; {describe(bible.preset)}"
+
+
 def _no_text(bible: ContinuityBible) -> str:
     return "" if bible.text_overlays_allowed else " No text, captions, logos or lettering."
 
@@ -55,7 +61,7 @@ def reference_prompt(subject: Subject, bible: ContinuityBible) -> str:
     return (
         f"Reference image of {subject.description}: the full figure, head to toe, centred, "
         f"facing the viewer, on a plain light-grey background with even studio light.{colours} "
-        f"Style: {bible.style}.{_no_text(bible)}"
+        f"Style: {_style(bible)}.{_no_text(bible)}"
     )
 
 
@@ -63,7 +69,7 @@ def keyframe_prompt(shot: ShotPlan, bible: ContinuityBible) -> str:
     """The prompt for a shot's first frame, with the world's continuity rules."""
     return (
         f"{shot.image_prompt}\nSetting: {bible.setting}. Palette: {', '.join(bible.palette)}. "
-        f"Style: {bible.style}. Draw each referenced subject exactly as in its reference "
+        f"Style: {_style(bible)}. Draw each referenced subject exactly as in its reference "
         f"image.{_no_text(bible)}"
     )
 

@@ -14,10 +14,10 @@ import logging
 import mimetypes
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from google.genai import types
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
 
 from fvs.providers.base import (
     CAMERA_MOVES,
@@ -34,6 +34,7 @@ from fvs.providers.google.client import (
     GoogleModel,
     GoogleProviderError,
 )
+from fvs.providers.styles import describe
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,12 @@ class PlanSchema(BaseModel):
     bible: BibleSchema
 
 
+def plan_schema(shot_count: int) -> type[PlanSchema]:
+    """The answer's schema with exactly shot_count shots (minItems = maxItems)."""
+    shots = Annotated[list[ShotSchema], Field(min_length=shot_count, max_length=shot_count)]
+    return create_model("PlanSchema", __base__=PlanSchema, shots=(shots, ...))
+
+
 def slugify(text: str) -> str:
     """Lowercase words joined by hyphens, e.g. "Young Woman!" -> "young-woman"."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -125,6 +132,8 @@ def build_prompt(request: PlanRequest) -> str:
         "slug key, a visual description and hex colours; shots name them in subject_keys.",
         "image_prompt describes the shot's first frame; video_prompt describes its motion.",
         "Only allow text overlays when the instructions ask for on-screen text.",
+        f"VISUAL_STYLE={request.style_preset}: every image_prompt, video_prompt and the bible's "
+        f"style must describe this look: {describe(request.style_preset)}.",
         "",
         f"INSTRUCTIONS:\n{request.instructions.strip() or '(none)'}",
         "",
@@ -155,15 +164,26 @@ def reference_uses(paths: tuple[Path, ...]) -> tuple[ReferenceUse, ...]:
     )
 
 
+def unfit_durations(shots: list[ShotSchema], request: PlanRequest) -> str | None:
+    """Why the answer's durations cannot be filmed to the target, or None when they can."""
+    allowed = sorted(set(request.allowed_durations))
+    asked = [s.duration_seconds for s in shots]
+    total = closest_total(request.shot_count, request.target_seconds, allowed)
+    if any(d not in allowed for d in asked):
+        return f"durations {asked} are not all among the video model's {allowed}"
+    if sum(asked) != total:
+        return f"durations {asked} total {sum(asked)} s, not the filmable {total} s"
+    return None
+
+
 def _repair_durations(shots: list[ShotSchema], request: PlanRequest) -> list[int]:
     """The model's durations when valid, else the duration rule's, longest where it had longest."""
-    allowed = set(request.allowed_durations)
     asked = [s.duration_seconds for s in shots]
-    total = closest_total(request.shot_count, request.target_seconds, sorted(allowed))
-    if all(d in allowed for d in asked) and sum(asked) == total:
+    if unfit_durations(shots, request) is None:
         return asked
-    log.warning("planner durations %s are not filmable to %s s; repaired", asked, total)
-    repaired = plan_durations(request.shot_count, request.target_seconds, sorted(allowed))
+    log.warning("planner durations %s are not filmable; repaired", asked)
+    allowed = sorted(set(request.allowed_durations))
+    repaired = plan_durations(request.shot_count, request.target_seconds, allowed)
     # Keep the model's sense of which shots deserve more time.
     order = sorted(range(len(shots)), key=lambda i: -asked[i])
     durations = [0] * len(shots)
@@ -187,7 +207,7 @@ def _subjects(bible: BibleSchema) -> tuple[tuple[Subject, ...], dict[str, str]]:
     return tuple(subjects), renamed
 
 
-def to_plan(parsed: PlanSchema, request: PlanRequest) -> Plan:
+def to_plan(parsed: PlanSchema, request: PlanRequest, notes: tuple[str, ...] = ()) -> Plan:
     """A studio Plan from a parsed answer of the right length, repaired where needed."""
     subjects, renamed = _subjects(parsed.bible)
     bible = ContinuityBible(
@@ -212,7 +232,7 @@ def to_plan(parsed: PlanSchema, request: PlanRequest) -> Plan:
             subject_keys=tuple(dict.fromkeys(k for k in keys if k)),
         ))  # fmt: skip
     uses = reference_uses(tuple(request.reference_images))
-    return Plan(shots=tuple(shots), bible=bible, reference_uses=uses)
+    return Plan(shots=tuple(shots), bible=bible, reference_uses=uses, notes=notes)
 
 
 class GeminiPlanner(GoogleModel):
@@ -226,22 +246,38 @@ class GeminiPlanner(GoogleModel):
         ]
         contents = types.Content(role="user", parts=parts)
         config = types.GenerateContentConfig(
-            response_mime_type="application/json", response_schema=PlanSchema, temperature=0.7
+            response_mime_type="application/json",
+            response_schema=plan_schema(request.shot_count),
+            temperature=0.7,
         )
-        problems = []
-        for _ in range(ATTEMPTS):
+        problems: list[str] = []
+        unfit: PlanSchema | None = None
+        for attempt in range(1, ATTEMPTS + 1):
             response = self.call(
                 lambda: self.client.models.generate_content(
                     model=self.model_id, contents=contents, config=config
                 ),
             )
             try:
-                return to_plan(self._parse(response, request.shot_count), request)
+                parsed = self._parse(response, request.shot_count)
             except _Unusable as exc:
                 problems.append(str(exc))
+                continue
+            why = unfit_durations(parsed.shots, request)
+            if why is None:
+                return to_plan(parsed, request, self._notes(problems))
+            # A plan the video model cannot film is asked for again, and kept as a last resort.
+            problems.append(f"attempt {attempt} rejected: {why}")
+            unfit = parsed
+        if unfit is not None:
+            notes = [*problems, "the last plan's durations were fitted by the studio's rule"]
+            return to_plan(unfit, request, self._notes(notes))
         raise PlanningFailed(
             f"{self.model_id} gave no usable plan in {ATTEMPTS} attempts: " + "; ".join(problems)
         )
+
+    def _notes(self, problems: list[str]) -> tuple[str, ...]:
+        return tuple(f"planner {self.model_id}: {p}" for p in problems)
 
     def _parse(self, response: types.GenerateContentResponse, shot_count: int) -> PlanSchema:
         text = response.text

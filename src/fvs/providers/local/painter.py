@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fvs.providers.base import ContinuityBible, ImageSize, ShotPlan, Subject
+from fvs.providers.local.looks import apply_look
 from fvs.providers.local.planner import SUBJECT_NOUNS
 
 WORK_MAX_SIDE = 1280  # backgrounds are computed at most this big, then upscaled
@@ -271,6 +272,7 @@ class LocalPainter:
             # The sprite is drawn at most at frame height, so pasting only ever scales down.
             sprite = _load_sprite(references.get(key)) or render_sprite(by_key[key], size.height)
             _place_sprite(frame, sprite, shot, slot, len(keys))
+        frame = apply_look(frame, bible.preset)
         out_path = Path(out_path)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         # Low zlib effort: keyframes are intermediates and 4K frames must stay fast.
