@@ -54,13 +54,13 @@ def test_a_refused_form_asks_for_the_chosen_files_again(client):
         "shot_count": "many",
         "csrf_token": form_token(client, "/projects/new"),
     }
-    files = {"reference_image": ("fox.png", _png(), "image/png")}
+    files = {"files": ("fox.png", _png(), "image/png")}
     refused = client.post("/projects", data=data, files=files, follow_redirects=False)
     assert refused.status_code == 422
-    assert 'id="reference_image-error"' in refused.text
-    assert "choose the reference files again" in refused.text
+    assert 'id="files-error"' in refused.text
+    assert "choose the files again" in refused.text
     without_files = client.post("/projects", data=data, follow_redirects=False)
-    assert "choose the reference files again" not in without_files.text
+    assert "choose the files again" not in without_files.text
 
 
 def _png() -> bytes:

@@ -81,7 +81,7 @@ def test_form_shows_registry_choices_and_account_defaults(client):
     assert '<option value="local-animatic"' in page
     assert re.search(r'<option value="480p"\s+selected>', page)
     assert re.search(r'value="halt_for_review"\s+checked', page)
-    for field in ("f-name", "f-screenplay", "f-shot_count", "f-reference_image"):
+    for field in ("f-name", "f-screenplay", "f-shot_count", "f-files-0"):
         assert f'<label for="{field}"' in page
 
 
@@ -123,7 +123,7 @@ def test_a_submitted_form_renders_and_the_page_shows_the_result(client):
     created = client.post(
         "/projects",
         data=data,
-        files=[("reference_image", ("look.png", png, "image/png"))],
+        files=[("files", ("look.png", png, "image/png"))],
         follow_redirects=False,
     )
     assert created.status_code == 303, created.text

@@ -19,6 +19,7 @@ AssetPurpose = Literal[
     "music_reference",
     "document_reference",
 ]
+ProjectMode = Literal["scene", "custom", "music"]
 StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]
 CameraMove = Literal[CAMERA_MOVES]  # type: ignore[valid-type]
 
@@ -52,7 +53,7 @@ class RenderRequest(BaseModel):
 
     name: str | None = Field(default=None, max_length=200)
     # music is a known mode, refused until music mode exists.
-    project_mode: Literal["scene", "custom", "music"] | None = None
+    project_mode: ProjectMode | None = None
     # Required in scene mode; optional in custom mode, where the shots say what to film.
     screenplay: str = Field(default="", max_length=20_000)
     instructions: str = Field(default="", max_length=5_000)

@@ -12,41 +12,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData, UploadFile
 
 from fvs.accounts import service as accounts
 from fvs.accounts.deps import CurrentSession, FormWriter, PageRoute, PageSession, SignedIn
-from fvs.config import Settings
 from fvs.deps import BaseUrlDep, ReadSession, StudioDep
-from fvs.errors import AppError, NotFound, ValidationFailed
+from fvs.errors import AppError, NotFound
 from fvs.options.defaults import choices
 from fvs.renders import service, submission
 from fvs.renders.schemas import RenderStatus, RenderSummary
-from fvs.renders.uploads import Upload, read_upload
 from fvs.stages import TERMINAL, TIMELINE, Stage
 from fvs.studio import Studio
+from fvs.web import project_form as forms
+from fvs.web.music_view import ProjectMusic, project_music, waveform_png
 from fvs.web.templates import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-UPLOAD_PART = "reference_image"
-CHOICE_FIELDS = (
-    "video_model",
-    "video_resolution",
-    "aspect_ratio",
-    "image_model",
-    "image_resolution",
-    "planner_model",
-    "tts_model",
-    "stage_behaviour",
-)
-NUMBER_FIELDS: dict[str, type[int] | type[float]] = {
-    "shot_count": int,
-    "scene_target_duration_seconds": float,
-    "seed": int,
-}
-FILES_AGAIN = (
-    "choose the reference files again: a browser cannot keep chosen files when the form comes back"
-)
+FILES_AGAIN = "choose the files again: a browser cannot keep chosen files when the form comes back"
 NOTICES = {
     "cancelled": "The render was cancelled; its unspent credits were returned.",
     "approved": "Storyboard approved: filming has started.",
@@ -85,9 +66,9 @@ def project_status(
 @router.get("/projects/new")
 def new_project_page(request: Request, caller: PageSession, studio: StudioDep) -> Response:
     defaults = accounts.effective_defaults(caller.account, studio.settings)
-    values = {f: str(defaults.get(f, "")) for f in CHOICE_FIELDS}
+    values = {f: str(defaults.get(f, "")) for f in (*forms.CHOICE_FIELDS, "project_mode")}
     values["stage_voice_briefs_enabled"] = "on" if defaults["stage_voice_briefs_enabled"] else ""
-    return _form_page(request, caller, values)
+    return _form_page(request, caller, values, forms.Rows(shots=[], assets=[]))
 
 
 @router.post("/projects")
@@ -96,17 +77,18 @@ async def create_project(
 ) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    rows = forms.posted_rows(form)
     try:
         answer = await submission.create_render(
             studio,
             account_id=caller.account.id,
-            raw=_request_json(values),
-            uploads=await _uploads(form, studio.settings),
+            raw=forms.request_json(values, rows),
+            uploads=await forms.read_uploads(form, rows, studio.settings),
             base_url=base,
         )
     except AppError as exc:
-        chosen = bool(_chosen_files(form))
-        return _form_page(request, caller, values, problem=exc, files_dropped=chosen)
+        chosen = any(forms.is_chosen(f) for k, f in form.multi_items() if k != "csrf_token")
+        return _form_page(request, caller, values, rows, problem=exc, files_dropped=chosen)
     return RedirectResponse(f"/projects/{answer.body['project_id']}", status_code=303)
 
 
@@ -124,7 +106,20 @@ def project_page(
     done: str = "",
 ) -> Response:
     found = _status_or_none(session, studio, caller.account.id, project_id, base)
-    return _project_page(request, caller, found, notice=NOTICES.get(done))
+    waveform = found is not None and _music_of(session, caller.account.id, project_id) is not None
+    return _project_page(request, caller, found, notice=NOTICES.get(done), waveform=waveform)
+
+
+@router.get("/projects/{project_id}/waveform.png")
+def project_waveform(
+    project_id: str, caller: PageSession, session: ReadSession, studio: StudioDep
+) -> Response:
+    project = service.get_render(session, account_id=caller.account.id, project_id=project_id)
+    music = project_music(project)
+    if music is None:
+        raise NotFound(f"render {project_id} has no track", field="project_id")
+    png = waveform_png(project, music, studio.storage)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.post("/projects/{project_id}/cancel")
@@ -196,6 +191,11 @@ def _status_or_none(
         return None
 
 
+def _music_of(session: Session, account_id: str, project_id: str) -> ProjectMusic | None:
+    project = service.get_render(session, account_id=account_id, project_id=project_id)
+    return project_music(project)
+
+
 def _project_page(
     request: Request,
     caller: SignedIn,
@@ -204,6 +204,7 @@ def _project_page(
     notice: str | None = None,
     error: str | None = None,
     status: int = 200,
+    waveform: bool = False,
 ) -> Response:
     if found is None:
         return _page(request, caller, "project.html", s=None, status=404)
@@ -216,6 +217,7 @@ def _project_page(
         "halted": found.current_stage == Stage.HALTED_FOR_REVIEW and found.status not in TERMINAL,
         "notice": notice,
         "error": error,
+        "waveform": waveform,
     }
     return _page(request, caller, "project.html", status=status, **context)
 
@@ -270,46 +272,11 @@ def _progress_label(found: RenderStatus) -> str:
     return f"{stage.capitalize()}…"
 
 
-def _request_json(values: dict[str, str]) -> dict[str, Any]:
-    """The form's fields as the agent API's request_json; blank optional fields are left out."""
-    raw: dict[str, Any] = {
-        "screenplay": values.get("screenplay", ""),
-        "instructions": values.get("instructions", ""),
-        "stage_voice_briefs_enabled": values.get("stage_voice_briefs_enabled") == "on",
-    }
-    if values.get("name", "").strip():
-        raw["name"] = values["name"]
-    raw.update({f: values[f] for f in CHOICE_FIELDS if values.get(f)})
-    for field, kind in NUMBER_FIELDS.items():
-        text = values.get(field, "").strip()
-        if text:
-            try:
-                raw[field] = kind(text)
-            except ValueError:
-                noun = "a whole number" if kind is int else "a number"
-                raise ValidationFailed(field, f"enter {noun}, or leave it blank") from None
-    return raw
-
-
-async def _uploads(form: FormData, limits: Settings) -> list[Upload]:
-    """The chosen reference files, read and checked."""
-    files = _chosen_files(form)
-    if len(files) > limits.max_uploads:
-        raise ValidationFailed(UPLOAD_PART, f"attach at most {limits.max_uploads} files")
-    return [await read_upload(UPLOAD_PART, f, limit=limits.max_upload_bytes) for f in files]
-
-
-def _chosen_files(form: FormData) -> list[UploadFile]:
-    # An empty file input still sends a nameless, empty part.
-    return [
-        f for f in form.getlist(UPLOAD_PART) if isinstance(f, UploadFile) and (f.filename or f.size)
-    ]
-
-
 def _form_page(
     request: Request,
     caller: SignedIn,
     values: dict[str, str],
+    rows: forms.Rows,
     problem: AppError | None = None,
     *,
     files_dropped: bool = False,
@@ -322,29 +289,22 @@ def _form_page(
             errors[problem.field] = problem.message
     if files_dropped:
         # Say so beside the file input, after any problem with the files themselves.
-        errors[UPLOAD_PART] = "; ".join(filter(None, (errors.get(UPLOAD_PART), FILES_AGAIN)))
+        part = forms.ASSET_PART
+        errors[part] = "; ".join(filter(None, (errors.get(part), FILES_AGAIN)))
     context = {
         "values": values,
+        "rows": rows,
         "errors": errors,
         "error": None if problem is None else _headline(problem, errors),
-        "choices": {field: choices(field) for field in CHOICE_FIELDS},
+        "choices": {field: choices(field) for field in forms.CHOICE_FIELDS},
+        "modes": forms.MODE_LABELS,
+        "purposes": forms.PURPOSES,
     }
     status = 200 if problem is None else problem.status_code
     return _page(request, caller, "new_project.html", status=status, **context)
 
 
 def _headline(problem: AppError, errors: dict[str, str]) -> str:
-    if problem.field in errors and problem.field in _FORM_FIELDS:
+    if problem.field in errors and forms.on_form(problem.field):
         return "The project was not started: please fix the field marked below."
     return f"The project was not started: {problem.message}"
-
-
-_FORM_FIELDS = {
-    "name",
-    "screenplay",
-    "instructions",
-    "stage_voice_briefs_enabled",
-    UPLOAD_PART,
-    *CHOICE_FIELDS,
-    *NUMBER_FIELDS,
-}

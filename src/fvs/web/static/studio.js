@@ -4,12 +4,51 @@
  * 2. A project page whose render is still running re-fetches itself about once a second and
  *    swaps in the new #live region. Parts whose data-version is unchanged are kept as they are,
  *    so a clip that is playing keeps playing and a focused button keeps its focus.
+ * 3. The new-project form's "Add a shot" / "Add a file" buttons copy the last row, emptied,
+ *    with fresh ids. Without this file the form still posts the rows it was drawn with.
  */
 (function () {
   "use strict";
 
   var POLL_MS = 1000;
   var RETRY_MS = 4000;
+
+  function addRow(kind) {
+    var rows = document.querySelector('[data-rows="' + kind + '"]');
+    var last = rows && rows.lastElementChild;
+    if (!last) {
+      return;
+    }
+    var index = rows.children.length;
+    var row = last.cloneNode(true);
+    row.querySelectorAll("[id]").forEach(function (el) {
+      el.id = el.id.replace(/-\d+$/, "-" + index);
+    });
+    row.querySelectorAll("label[for]").forEach(function (el) {
+      el.htmlFor = el.htmlFor.replace(/-\d+$/, "-" + index);
+    });
+    row.querySelectorAll(".field-error").forEach(function (el) {
+      el.remove();
+    });
+    row.querySelectorAll("input, select").forEach(function (el) {
+      el.value = "";
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    });
+    var title = row.querySelector("label");
+    if (/^Shot \d+$/.test(title.textContent)) {
+      title.textContent = "Shot " + (index + 1);
+    }
+    rows.appendChild(row);
+    row.querySelector("input").focus();
+  }
+
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      addRow(button.getAttribute("data-add-row"));
+    });
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
