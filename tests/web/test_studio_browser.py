@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 
 from fvs.app import build_studio
 from fvs.billing import service as billing
@@ -183,4 +185,46 @@ def test_a_render_watched_live_in_the_browser(browser, settings, tmp_path):
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(f"{base}/settings")
+        page.close()
+
+
+def test_rows_added_in_the_browser_are_submitted(browser, settings, tmp_path):
+    picture = tmp_path / "mara.png"
+    Image.new("RGB", (32, 18), (200, 40, 40)).save(picture)
+    with serve_in_thread(settings) as base:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.set_default_timeout(30_000)
+        page.goto(f"{base}/signup")
+        page.get_by_label("Email").fill(f"rows-{uuid.uuid4().hex[:8]}@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url(f"{base}/settings")
+        _grant(settings, page.request.get(f"{base}/api/account/session").json()["account_id"])
+
+        page.goto(f"{base}/projects/new")
+        page.check('input[name="project_mode"][value="custom"]')
+        page.get_by_role("button", name="Add a shot").click()
+        page.fill("#f-shot_prompt-0", "A fox wakes in the snow.")
+        page.fill("#f-shot_duration-0", "4")
+        page.fill("#f-shot_prompt-3", "The fox runs to the trees.")
+        page.fill("#f-shot_duration-3", "2")
+        assert page.get_by_label("Shot 4").count() == 1
+        page.get_by_role("button", name="Add a file").click()
+        page.set_input_files("#f-files-1", str(picture))
+        page.fill("#f-asset_label-1", "Mara")
+        page.select_option("#f-asset_purpose-1", "character_reference")
+        page.select_option("#f-video_model", "local-animatic")
+        page.select_option("#f-video_resolution", "480p")
+        page.get_by_role("button", name="Start rendering").click()
+        page.wait_for_url(f"{base}/projects/proj_*")
+        project_id = page.url.rsplit("/", 1)[1]
+        status_url = f"{base}/api/account/projects/{project_id}"
+        deadline = time.monotonic() + 60
+        while not (status := page.request.get(status_url).json())["shots"]:
+            assert time.monotonic() < deadline, status
+            time.sleep(0.1)
+        # The fourth shot row was added by studio.js; blank rows between are dropped.
+        assert [s["duration_seconds"] for s in status["shots"]] == [4, 2]
+        (upload,) = status["uploads"]
+        assert (upload["label"], upload["purpose"]) == ("Mara", "character_reference")
         page.close()
