@@ -12,7 +12,7 @@ from datetime import date
 
 from fvs.errors import ValidationFailed
 
-ROLES = ("planner", "image", "video", "tts")
+ROLES = ("planner", "image", "video", "tts", "music")
 
 VIDEO_SIZES = {
     ("480p", "16:9"): (854, 480),
@@ -143,6 +143,13 @@ MODELS: tuple[ModelInfo, ...] = (
         title="espeak-ng voice briefs",
         credits_per_call=0,
     ),
+    ModelInfo(
+        id="local-composer",
+        provider="local",
+        role="music",
+        title="Embedded composer (drums, bass and chords from the instructions)",
+        credits_per_call=0,
+    ),
     # Google: Veo on Vertex AI, Gemini for text, images and speech.
     _veo("veo-3.1-generate-001", "Veo 3.1", rate=40, rate_silent=20, aliases=("veo-3.1",)),
     _veo(
@@ -211,6 +218,14 @@ MODELS: tuple[ModelInfo, ...] = (
         deprecated_on=date(2027, 1, 1),
         credits_per_image={"1K": 4, "2K": 6},
     ),
+    # Lyria 2 on Vertex AI: USD 0.06 a 30 s track.
+    ModelInfo(
+        id="lyria-002",
+        provider="google",
+        role="music",
+        title="Lyria 2 (30 s instrumental tracks)",
+        credits_per_call=6,
+    ),
     ModelInfo(
         id="gemini-2.5-flash-preview-tts",
         provider="google",
@@ -230,6 +245,7 @@ LOCAL_STANDINS = {
     "image": "local-painter",
     "video": "local-animatic",
     "tts": "local-espeak",
+    "music": "local-composer",
 }
 
 
