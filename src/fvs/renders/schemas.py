@@ -17,6 +17,7 @@ AssetPurpose = Literal[
     "style_reference",
     "logo_reference",
     "music_reference",
+    "soundtrack",
     "document_reference",
 ]
 StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]

@@ -31,7 +31,7 @@ from fvs.renders.schemas import (
     UploadStatus,
 )
 from fvs.renders.settings import ignored_fields_note, resolve_render
-from fvs.renders.uploads import Upload, check_assets
+from fvs.renders.uploads import Upload, check_assets, check_tracks
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
 
@@ -81,6 +81,7 @@ def submit_render(
 ) -> Project:
     """Create the project, its run and first job, and hold its estimated credits."""
     check_assets(request, uploads)
+    check_tracks(request, uploads)
     resolved, estimate = quote_render(
         session, account_id=account_id, request=request, settings=settings
     )
