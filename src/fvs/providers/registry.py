@@ -12,7 +12,8 @@ from datetime import date
 
 from fvs.errors import ValidationFailed
 
-ROLES = ("planner", "image", "video", "tts", "music")
+# Roles a hosted provider is called for (music runs locally only; see catalog.py).
+ROLES = ("planner", "image", "video", "tts")
 
 VIDEO_SIZES = {
     ("480p", "16:9"): (854, 480),
@@ -44,7 +45,7 @@ PRODUCTION_SECONDS_PER_CREDIT = 10
 class ModelInfo:
     id: str
     provider: str  # "local" or "google"
-    role: str  # one of ROLES
+    role: str  # one of ROLES, or "music"
     title: str
     lifecycle: str = "ga"  # ga | preview | deprecated
     deprecated_on: date | None = None
