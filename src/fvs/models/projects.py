@@ -25,6 +25,8 @@ class Project(Base):
     current_stage: Mapped[str] = mapped_column(String(24), default=Stage.INPUT)  # a Stage
     last_error: Mapped[str | None] = mapped_column(Text)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Music mode's track: {"source", "track_key", "analysis", "end_seconds"}; null otherwise.
+    music: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Which provider and model produced each stage: {"filming": {"model": .., "provider": ..}}.
     providers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -24,6 +24,7 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     "planner_model": "local-planner",
     "image_model": "local-painter",
     "tts_model": "local-espeak",
+    "music_model": "local-composer",
     # run_all, or halt_for_review: stop after storyboarding until the user approves.
     "stage_behaviour": "run_all",
     "visual_style_preset": DEFAULT_PRESET,
@@ -51,6 +52,7 @@ MODEL_ROLES = {
     "image_model": "image",
     "video_model": "video",
     "tts_model": "tts",
+    "music_model": "music",
 }
 
 

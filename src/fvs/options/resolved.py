@@ -31,9 +31,11 @@ class Executions(BaseModel):
     image: Execution
     video: Execution
     tts: Execution
+    # Renders stored before music mode read back without a music execution.
+    music: Execution | None = None
 
     def of(self, role: str) -> Execution:
-        """The execution of a role: planner, image, video or tts."""
+        """The execution of a role: planner, image, video, tts or music."""
         execution: Execution = getattr(self, role)
         return execution
 
@@ -72,6 +74,7 @@ class ResolvedRender(BaseModel):
     planner_model: str
     image_model: str
     tts_model: str
+    music_model: str = "local-composer"
     stage_behaviour: str
     name: str
     screenplay: str

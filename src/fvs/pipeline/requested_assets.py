@@ -30,6 +30,7 @@ WORLD_PURPOSES = ("location_reference", "style_reference")
 PURPOSE_USES = {
     "logo_reference": "logo, kept with the project (not drawn into the shots)",
     "music_reference": "music reference, kept; music mode is not available yet",
+    "soundtrack": "soundtrack, kept; music mode is not available yet",
     "document_reference": "document read into the planner's brief",
 }
 

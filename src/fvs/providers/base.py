@@ -49,6 +49,9 @@ class ShotPlan(PlanModel):
     camera_move: str  # one of CAMERA_MOVES
     duration_seconds: int
     subject_keys: tuple[str, ...] = ()  # which bible subjects appear
+    # Music mode: the exact beat-aligned span on the track; duration_seconds is what is filmed.
+    start_seconds: float | None = None
+    end_seconds: float | None = None
 
 
 class ReferenceUse(PlanModel):

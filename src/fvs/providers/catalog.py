@@ -11,6 +11,8 @@ from fvs.providers.registry import ModelInfo
 
 # What an operator must set before a provider's models run for real.
 REQUIRED_SETTINGS = {"google": "FVS_GOOGLE_PROJECT or FVS_GOOGLE_API_KEY"}
+# Roles no hosted provider runs yet: their hosted models always render on the stand-in.
+LOCAL_ONLY_ROLES = ("music",)
 
 
 def configured_providers(settings: Settings) -> set[str]:
@@ -38,13 +40,17 @@ class Execution:
 
 def execution_for(model: ModelInfo, *, settings: Settings, field_name: str) -> Execution:
     """The model that will really run a request for `model`, or 422 if none may."""
-    if model.provider in configured_providers(settings):
+    runnable = model.role not in LOCAL_ONLY_ROLES or model.provider == "local"
+    if runnable and model.provider in configured_providers(settings):
         return Execution(requested=model, runs_on=model)
     if not settings.allow_standins:
+        why = (
+            f"the {model.provider} provider is not configured "
+            f"(set {REQUIRED_SETTINGS.get(model.provider, 'its settings')})"
+            if runnable
+            else f"the studio does not call {model.provider} {model.role} models yet"
+        )
         raise ValidationFailed(
-            field_name,
-            f"{model.id} needs the {model.provider} provider, which is not configured "
-            f"(set {REQUIRED_SETTINGS.get(model.provider, 'its settings')}); "
-            "stand-ins are disabled on this studio",
+            field_name, f"{model.id} cannot run here: {why}; stand-ins are disabled on this studio"
         )
     return Execution(requested=model, runs_on=registry.local_standin(model.role))

@@ -33,7 +33,7 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
         "capabilities": {
             "durations": list(model.durations),
             "resolutions": list(model.resolutions),
-            # null: the model makes no frames (a planner, a voice), so any shape works with it.
+            # null: the model makes no frames (planner, voice, music): any shape works with it.
             "aspect_ratios": list(model.aspect_ratios) if model.aspect_ratios else None,
             "audio": model.audio,
             "max_reference_images": model.max_reference_images,
@@ -56,7 +56,7 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
     "/models",
     summary="The model registry",
     description=(
-        "Every model a request may name: role (planner, image, video, tts), capabilities "
+        "Every model a request may name: role (planner, image, video, tts, music), capabilities "
         "(clip durations, resolutions, aspect ratios), prices in credits, lifecycle and "
         "aliases. `runs_on` is the model that renders it in this studio; `standin: true` "
         "means a local stand-in renders within the named model's limits, at its own price. "

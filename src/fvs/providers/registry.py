@@ -12,6 +12,7 @@ from datetime import date
 
 from fvs.errors import ValidationFailed
 
+# Roles a hosted provider is called for (music runs locally only; see catalog.py).
 ROLES = ("planner", "image", "video", "tts")
 
 VIDEO_SIZES = {
@@ -44,7 +45,7 @@ PRODUCTION_SECONDS_PER_CREDIT = 10
 class ModelInfo:
     id: str
     provider: str  # "local" or "google"
-    role: str  # one of ROLES
+    role: str  # one of ROLES, or "music"
     title: str
     lifecycle: str = "ga"  # ga | preview | deprecated
     deprecated_on: date | None = None
@@ -143,6 +144,13 @@ MODELS: tuple[ModelInfo, ...] = (
         title="espeak-ng voice briefs",
         credits_per_call=0,
     ),
+    ModelInfo(
+        id="local-composer",
+        provider="local",
+        role="music",
+        title="Embedded composer (drums, bass and chords from the instructions)",
+        credits_per_call=0,
+    ),
     # Google: Veo on Vertex AI, Gemini for text, images and speech.
     _veo("veo-3.1-generate-001", "Veo 3.1", rate=40, rate_silent=20, aliases=("veo-3.1",)),
     _veo(
@@ -211,6 +219,14 @@ MODELS: tuple[ModelInfo, ...] = (
         deprecated_on=date(2027, 1, 1),
         credits_per_image={"1K": 4, "2K": 6},
     ),
+    # Lyria 2 on Vertex AI: USD 0.06 a 30 s track.
+    ModelInfo(
+        id="lyria-002",
+        provider="google",
+        role="music",
+        title="Lyria 2 (30 s instrumental tracks)",
+        credits_per_call=6,
+    ),
     ModelInfo(
         id="gemini-2.5-flash-preview-tts",
         provider="google",
@@ -230,6 +246,7 @@ LOCAL_STANDINS = {
     "image": "local-painter",
     "video": "local-animatic",
     "tts": "local-espeak",
+    "music": "local-composer",
 }
 
 

@@ -66,6 +66,7 @@ SETTINGS_EXAMPLE: dict[str, Any] = {
     "planner_model": "local-planner",
     "image_model": "local-painter",
     "tts_model": "local-espeak",
+    "music_model": "local-composer",
     "stage_behaviour": "run_all",
     "visual_style_preset": "realistic_cinematic",
     "name": "Archive corridor test",
@@ -77,6 +78,7 @@ SETTINGS_EXAMPLE: dict[str, Any] = {
         "image": _execution("local-painter"),
         "video": _VIDEO,
         "tts": _execution("local-espeak"),
+        "music": _execution("local-composer"),
     },
 }
 
@@ -107,6 +109,7 @@ QUEUED_EXAMPLE: dict[str, Any] = {
     "settings": SETTINGS_EXAMPLE,
     "created_at": "2026-11-28T05:27:20.256334+00:00",
     "updated_at": "2026-11-28T05:27:20.256338+00:00",
+    "music": None,
 }
 
 
@@ -125,6 +128,8 @@ def _shot(number: int, text: str, camera_move: str) -> dict[str, Any]:
         "clip_url": _media(f"clips/shot-0{number}.mp4"),
         "state": "filmed",
         "notes": [],
+        "start_seconds": None,
+        "end_seconds": None,
     }
 
 

@@ -17,6 +17,7 @@ AssetPurpose = Literal[
     "style_reference",
     "logo_reference",
     "music_reference",
+    "soundtrack",
     "document_reference",
 ]
 ProjectMode = Literal["scene", "custom", "music"]
@@ -99,6 +100,24 @@ class ShotStatus(BaseModel):
     clip_url: str | None
     state: str  # planned | keyframed | filmed
     notes: list[str]  # e.g. attempts the video model's safety filter withheld
+    # Music mode: the shot's beat-aligned span on the track; null in other modes.
+    start_seconds: float | None = None
+    end_seconds: float | None = None
+
+
+class MusicSectionStatus(BaseModel):
+    start_seconds: float
+    end_seconds: float
+
+
+class MusicStatus(BaseModel):
+    """A music render's track as measured at planning."""
+
+    source: str  # uploaded | composed
+    duration_seconds: float
+    bpm: float
+    beat_count: int
+    sections: list[MusicSectionStatus]
 
 
 class UploadStatus(BaseModel):
@@ -149,6 +168,8 @@ class RenderStatus(BaseModel):
     settings: dict[str, Any]
     created_at: str
     updated_at: str
+    # Music mode's track once planning measured it; null in other modes.
+    music: MusicStatus | None = None
 
 
 class Estimate(BaseModel):

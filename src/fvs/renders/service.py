@@ -13,6 +13,7 @@ from fvs.billing import pricing
 from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.errors import Conflict, NotFound
+from fvs.media.music import MusicAnalysis
 from fvs.models import Asset, Project, Run, Shot
 from fvs.models.base import new_id
 from fvs.options.resolved import ResolvedRender
@@ -21,6 +22,8 @@ from fvs.pipeline.service import ShotCounts
 from fvs.renders import repository
 from fvs.renders.schemas import (
     Estimate,
+    MusicSectionStatus,
+    MusicStatus,
     RenderRequest,
     RenderStatus,
     RenderSummary,
@@ -28,7 +31,7 @@ from fvs.renders.schemas import (
     UploadStatus,
 )
 from fvs.renders.settings import ignored_fields_note, resolve_render
-from fvs.renders.uploads import Upload, check_assets
+from fvs.renders.uploads import Upload, check_assets, check_tracks
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
 
@@ -78,6 +81,7 @@ def submit_render(
 ) -> Project:
     """Create the project, its run and first job, and hold its estimated credits."""
     check_assets(request, uploads)
+    check_tracks(request, uploads)
     resolved, estimate = quote_render(
         session, account_id=account_id, request=request, settings=settings
     )
@@ -261,14 +265,35 @@ def render_status(
         credits_settled=billing.project_settled(session, project_id=project.id),
         stage_providers=project.providers,
         notes=project.notes,
-        shots=[_shot_status(s, link) for s in shots],
+        shots=[_shot_status(s, link, _spans(project)) for s in shots],
         contact_sheet_url=link(project.contact_sheet_path),
         voice_briefs=_voice_briefs(assets, link),
         uploads=_uploads(assets, link, ResolvedRender.model_validate(project.settings)),
         settings=ResolvedRender.model_validate(project.settings).public(),
         created_at=project.created_at.isoformat(),
         updated_at=project.updated_at.isoformat(),
+        music=_music_status(project),
     )
+
+
+def _music_status(project: Project) -> MusicStatus | None:
+    """The stored track's summary, or None before planning and outside music mode."""
+    if not project.music:
+        return None
+    analysis = MusicAnalysis.model_validate(project.music["analysis"])
+    return MusicStatus(
+        source=project.music["source"],
+        duration_seconds=float(project.music.get("end_seconds") or analysis.duration_seconds),
+        bpm=analysis.bpm,
+        beat_count=len(analysis.beats),
+        sections=[MusicSectionStatus(**s.model_dump()) for s in analysis.sections],
+    )
+
+
+def _spans(project: Project) -> dict[int, tuple[float | None, float | None]]:
+    """Each planned shot's beat-aligned span on the track, by index (music mode only)."""
+    shots = (project.plan or {}).get("shots", ())
+    return {s["index"]: (s.get("start_seconds"), s.get("end_seconds")) for s in shots}
 
 
 def list_renders(session: Session, *, account_id: str) -> list[RenderSummary]:
@@ -314,7 +339,10 @@ class _Links:
         )
 
 
-def _shot_status(shot: Shot, link: _Links) -> ShotStatus:
+def _shot_status(
+    shot: Shot, link: _Links, spans: dict[int, tuple[float | None, float | None]]
+) -> ShotStatus:
+    start, end = spans.get(shot.index, (None, None))
     return ShotStatus(
         number=shot.index + 1,
         index=shot.index,
@@ -325,6 +353,8 @@ def _shot_status(shot: Shot, link: _Links) -> ShotStatus:
         clip_url=link(shot.clip_path),
         state="filmed" if shot.clip_path else "keyframed" if shot.keyframe_path else "planned",
         notes=shot.notes,
+        start_seconds=start,
+        end_seconds=end,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from PIL import Image, UnidentifiedImageError
 
 from fvs.errors import ValidationFailed
+from fvs.media.audio import UnreadableAudio, decode_audio
 from fvs.renders.schemas import RenderRequest
 
 AUDIO_MAGIC = (
@@ -39,9 +40,11 @@ PURPOSE_KINDS = {
         ("character_reference", "location_reference", "style_reference", "logo_reference"),
         ("image",),
     ),
-    "music_reference": ("audio",),
+    **dict.fromkeys(("music_reference", "soundtrack"), ("audio",)),
     "document_reference": ("text", "document"),
 }
+# Purposes that make an uploaded audio file a render's soundtrack (music mode).
+TRACK_PURPOSES = ("music_reference", "soundtrack")
 KIND_WORDS = {
     "image": "an image (PNG, JPEG or WebP)",
     "audio": "audio (WAV, MP3, OGG, FLAC or M4A)",
@@ -145,6 +148,21 @@ def check_assets(request: RenderRequest, uploads: list[Upload]) -> None:
                 raise ValidationFailed(
                     f"shots[{index}].assets[{n}]", f"no uploaded file is named {name!r}"
                 )
+
+
+def check_tracks(request: RenderRequest, uploads: list[Upload]) -> None:
+    """Every upload that may be a soundtrack must decode as audio; 422 naming its part."""
+    described = {safe_filename(a.filename) for a in request.assets if a.purpose in TRACK_PURPOSES}
+    for upload in uploads:
+        if upload.kind != "audio":
+            continue
+        if expected_kind(upload.part) == "audio" or upload.filename in described:
+            try:
+                decode_audio(upload.data)
+            except UnreadableAudio as exc:
+                raise ValidationFailed(
+                    upload.part, f"{upload.filename!r} does not decode as audio: {exc}"
+                ) from None
 
 
 def _image_type(data: bytes) -> str | None:

@@ -50,6 +50,7 @@ LABELS = {
     "planner_model": "Planner model",
     "image_model": "Keyframe model",
     "tts_model": "Voice model",
+    "music_model": "Music model",
     "stage_behaviour": "After storyboarding",
     "visual_style_preset": "Visual style",
 }
@@ -188,6 +189,7 @@ class DefaultsForm(BaseModel):
     planner_model: str = ""
     image_model: str = ""
     tts_model: str = ""
+    music_model: str = ""
     stage_behaviour: str = ""
     visual_style_preset: str = ""
 
