@@ -10,17 +10,16 @@ import wave
 from typing import Any
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fvs.billing import service as billing
 from fvs.media.music import MusicAnalysis, MusicSection
-from fvs.models.projects import Asset
+from fvs.models.projects import Asset, Project
 from fvs.providers.styles import PRESET_NAMES
 from fvs.renders.uploads import PURPOSE_KINDS
-from fvs.web import endpoints
 from fvs.web.music_view import ProjectMusic
 from tests.accounts.web_helpers import form_token, sign_up
 
@@ -192,7 +191,7 @@ def test_a_project_without_a_track_has_no_waveform(client):
     assert client.get(f"/projects/{status['project_id']}/waveform.png").status_code == 404
 
 
-def test_a_music_project_draws_its_waveform(client, monkeypatch: pytest.MonkeyPatch):
+def test_a_music_project_draws_its_waveform(client):
     sign_up(client)
     _grant(client)
     files = [("files", ("track.wav", _wav(), "audio/wav"))]
@@ -216,8 +215,13 @@ def test_a_music_project_draws_its_waveform(client, monkeypatch: pytest.MonkeyPa
             onset_strength=[0.0] * 4,
         ),
     )
-    # Until migration 0008 adds project.music, stand in for the one function that reads it.
-    monkeypatch.setattr(endpoints, "project_music", lambda project: music)
+    # What a music render's planning step stores on the project.
+    project_id = status["project_id"]
+
+    def store(session: Session) -> None:
+        session.get(Project, project_id).music = music.model_dump(mode="json")
+
+    client.app.state.studio.db.transact(store)
     page = client.get(f"/projects/{status['project_id']}").text
     assert f'src="/projects/{status["project_id"]}/waveform.png"' in page
     drawn = client.get(f"/projects/{status['project_id']}/waveform.png")

@@ -1,8 +1,7 @@
 """A music project's track as the studio shows it: the waveform PNG with beats and cuts.
 
-`project_music` is the one place that reads a project's music data. The `project.music`
-column arrives with migration 0008; until then `getattr` finds nothing and the page shows
-no waveform. When the column lands, read `project.music` there directly.
+`project_music` is the one place that reads a project's music data (`projects.music`,
+migration 0008); a project without any shows no waveform.
 """
 
 from __future__ import annotations
@@ -30,8 +29,7 @@ class ProjectMusic(BaseModel):
 
 def project_music(project: Project) -> ProjectMusic | None:
     """The project's music data, or None when it has none."""
-    raw = getattr(project, "music", None)
-    return None if not raw else ProjectMusic.model_validate(raw)
+    return None if not project.music else ProjectMusic.model_validate(project.music)
 
 
 def cut_points(project: Project) -> list[float]:
