@@ -166,13 +166,20 @@ def test_a_document_reaches_the_planners_brief_and_labels_name_subjects(
 
 def test_music_fields_are_known_and_noted_in_scene_mode(client, make_agent):
     agent = make_agent()
-    extra = {"lyrics": "la la", "music_model": "lyria-002", "clip_audio": False}
+    extra = {"lyrics": "la la", "music_model": "lyria-002", "clip_audio": "duck"}
     body = submit(client, agent, {**SMALL_RENDER, **extra}).json()
     assert (
         "lyrics, music_model, clip_audio ignored: music mode is not available yet"
         in (body["notes"])
     )
     client.post(body["cancel_url"], headers=agent.headers)
+
+
+def test_clip_audio_is_mute_duck_or_keep(client, make_agent):
+    agent = make_agent()
+    refused = submit(client, agent, {**SMALL_RENDER, "clip_audio": "loud"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "clip_audio"
 
 
 def two_shots(**change) -> dict:

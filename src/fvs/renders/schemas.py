@@ -79,7 +79,8 @@ class RenderRequest(BaseModel):
     # Music mode's fields: known, so a hosted client's request parses; noted and unused here.
     lyrics: str | None = Field(default=None, max_length=20_000)
     music_model: str | None = Field(default=None, max_length=200)
-    clip_audio: bool | None = None
+    # The clips' own sound under the track: mute (music mode's default), duck or keep.
+    clip_audio: Literal["mute", "duck", "keep"] | None = None
 
     @field_validator("*", mode="after")
     @classmethod
