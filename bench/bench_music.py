@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         track = Path(tmp) / "track.wav"
-        made = LocalComposer().compose(
+        made = LocalComposer().compose_track(
             "a march at 97 bpm", duration_seconds=args.seconds, seed=1, output=track
         )
         samples = load_mono(track, sample_rate=SAMPLE_RATE)

@@ -127,6 +127,21 @@ class VideoFilmer(Protocol):
     def film(self, shot: ShotPlan, keyframe: Path, spec: ClipSpec, out_path: Path) -> Path: ...
 
 
+@dataclass(frozen=True)
+class MusicRequest:
+    """What a composer is asked for: an instrumental in the mood the instructions set."""
+
+    instruction: str  # the render's instructions: tempo ("97 bpm") and mood words
+    duration_seconds: float  # the track lasts at least this long
+    seed: int = 0
+
+
+class Composer(Protocol):
+    def compose(self, request: MusicRequest, out_path: Path) -> Path:
+        """Write a track (WAV) of at least request.duration_seconds to out_path."""
+        ...
+
+
 class NarratorUnavailable(Exception):
     """No speech engine can run here (e.g. espeak-ng is not installed)."""
 

@@ -8,8 +8,16 @@ from typing import Any
 from fvs.config import Settings
 from fvs.metrics import Instrumented
 from fvs.providers import registry
-from fvs.providers.base import ImagePainter, Narrator, Planner, RemoteVideoFilmer, VideoFilmer
+from fvs.providers.base import (
+    Composer,
+    ImagePainter,
+    Narrator,
+    Planner,
+    RemoteVideoFilmer,
+    VideoFilmer,
+)
 from fvs.providers.local.animator import LocalAnimator
+from fvs.providers.local.composer import LocalComposer
 from fvs.providers.local.narrator import EspeakNarrator
 from fvs.providers.local.painter import LocalPainter
 from fvs.providers.local.planner import LocalPlanner
@@ -19,6 +27,7 @@ LOCAL: dict[str, Any] = {
     "local-painter": LocalPainter,
     "local-animatic": LocalAnimator,
     "local-espeak": EspeakNarrator,
+    "local-composer": LocalComposer,
 }
 
 
@@ -50,6 +59,10 @@ class Providers:
     def narrator(self, model_id: str) -> Narrator:
         narrator: Narrator = self._get(model_id)
         return narrator
+
+    def composer(self, model_id: str) -> Composer:
+        composer: Composer = self._get(model_id)
+        return composer
 
     def _get(self, model_id: str) -> Any:
         with self._lock:

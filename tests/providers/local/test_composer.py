@@ -46,13 +46,15 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     composer = LocalComposer()
     paths = [tmp_path / "a.wav", tmp_path / "b.wav", tmp_path / "c.wav"]
     for path, seed in zip(paths, (7, 7, 8), strict=True):
-        composer.compose("upbeat", duration_seconds=12, seed=seed, output=path)
+        composer.compose_track("upbeat", duration_seconds=12, seed=seed, output=path)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     assert paths[0].read_bytes() != paths[2].read_bytes()
 
 
 def test_duration_is_whole_bars_near_the_target(tmp_path: Path) -> None:
-    made = LocalComposer().compose("calm", duration_seconds=40, seed=1, output=tmp_path / "m.wav")
+    made = LocalComposer().compose_track(
+        "calm", duration_seconds=40, seed=1, output=tmp_path / "m.wav"
+    )
     bar = 4 * 60 / 76
     assert abs(made.sections[-1].end_seconds - 40) <= bar / 2
     info = decode_audio(made.path)
@@ -67,7 +69,7 @@ def test_duration_is_whole_bars_near_the_target(tmp_path: Path) -> None:
 def test_analysis_recovers_the_beat_grid(instruction: str, seconds: float, tmp_path: Path) -> None:
     # Long enough that every section spans at least four bars, the analysis' shortest.
     out = tmp_path / "m.wav"
-    made = LocalComposer().compose(instruction, duration_seconds=seconds, seed=5, output=out)
+    made = LocalComposer().compose_track(instruction, duration_seconds=seconds, seed=5, output=out)
     analysis = analyse_music(made.path)
     assert analysis.bpm == pytest.approx(made.bpm, rel=0.01)
     period = 60 / made.bpm

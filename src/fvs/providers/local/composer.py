@@ -14,6 +14,8 @@ from typing import Literal
 
 import numpy as np
 
+from fvs.providers.base import MusicRequest
+
 SAMPLE_RATE = 44100
 BEATS_PER_BAR = 4
 DEFAULT_BPM = 100.0
@@ -188,7 +190,16 @@ def _write_wav(path: Path, samples: np.ndarray) -> None:
 class LocalComposer:
     """Writes an instrumental WAV for an instruction, without any outside service."""
 
-    def compose(
+    def compose(self, request: MusicRequest, out_path: Path) -> Path:
+        """Write the track for a request (the Composer protocol)."""
+        return self.compose_track(
+            request.instruction,
+            duration_seconds=request.duration_seconds,
+            seed=request.seed,
+            output=out_path,
+        ).path
+
+    def compose_track(
         self, instruction: str, *, duration_seconds: float, seed: int, output: Path
     ) -> Composition:
         """Synthesise about duration_seconds of music (whole bars) into output as WAV."""
