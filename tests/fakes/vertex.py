@@ -272,6 +272,8 @@ class FakeVertex:
         count = int(numbers.get("SHOT_COUNT", "1"))
         allowed = [int(d) for d in numbers.get("ALLOWED_DURATIONS", "8").split(",")]
         durations = list(plan_durations(count, float(numbers.get("TARGET_SECONDS", "8")), allowed))
+        if "SHOT_DURATIONS" in numbers:  # a music render: the beat grid fixed every length
+            durations = [int(d) for d in numbers["SHOT_DURATIONS"].split(",")]
         with self._lock:
             fault = self.plan_faults.pop(0) if self.plan_faults else None
         if fault == "broken_json":

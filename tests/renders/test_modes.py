@@ -169,7 +169,7 @@ def test_music_fields_are_known_and_noted_in_scene_mode(client, make_agent):
     extra = {"lyrics": "la la", "music_model": "lyria-002", "clip_audio": "duck"}
     body = submit(client, agent, {**SMALL_RENDER, **extra}).json()
     assert (
-        "lyrics, music_model, clip_audio ignored: music mode is not available yet"
+        "lyrics, music_model, clip_audio ignored: only project_mode music uses them"
         in (body["notes"])
     )
     client.post(body["cancel_url"], headers=agent.headers)
@@ -189,7 +189,7 @@ def two_shots(**change) -> dict:
 
 
 BAD_REQUESTS = [
-    ({**SMALL_RENDER, "project_mode": "music"}, "project_mode", "music mode is not available"),
+    ({**SMALL_RENDER, "project_mode": "music", "shots": CUSTOM["shots"]}, "shots", "music mode"),
     ({**SMALL_RENDER, "shots": CUSTOM["shots"]}, "shots", "custom"),
     ({**CUSTOM, "shots": None}, "shots", "needs a list of shots"),
     (two_shots(duration_seconds=5), "shots[1].duration_seconds", "not 5"),

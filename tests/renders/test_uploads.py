@@ -149,7 +149,7 @@ def test_audio_and_scripts_are_kept_and_the_notes_say_they_are_not_used(studio):
     assert [u.kind for u in status.uploads] == ["audio", "text", "image"]
     assert_each_upload_used_or_explained(status)
     [audio_note] = [n for n in status.notes if "'theme.wav'" in n]
-    assert "do not use audio" in audio_note and "music is a later feature" in audio_note
+    assert "only project_mode music uses audio" in audio_note
     [script_note] = [n for n in status.notes if "'notes.txt'" in n]
     assert "not read" in script_note
 

@@ -12,16 +12,12 @@ from typing import Any
 import numpy as np
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fvs.billing import service as billing
-from fvs.media.music import MusicAnalysis, MusicSection
-from fvs.models.projects import Asset, Project
 from fvs.providers.styles import PRESET_NAMES
 from fvs.renders.uploads import PURPOSE_KINDS
-from fvs.web.music_view import ProjectMusic
 from tests.accounts.web_helpers import form_token, sign_up
+from tests.media.signals import two_part_track, write_wav
 
 FORM = {
     "screenplay": "",
@@ -172,16 +168,6 @@ def test_a_label_without_a_file_names_the_row(client):
     assert 'id="assets[0].filename-error"' in refused.text and 'value="Mara"' in refused.text
 
 
-def test_music_mode_is_refused_on_the_form(client):
-    sign_up(client)
-    _grant(client)
-    files = [("audio", ("track.wav", _wav(), "audio/wav"))]
-    refused = _post(client, {"project_mode": "music", "screenplay": "A fox."}, files)
-    assert refused.status_code == 422
-    assert 'id="project_mode-error"' in refused.text and "not available yet" in refused.text
-    assert "choose the files again" in refused.text
-
-
 def test_a_project_without_a_track_has_no_waveform(client):
     sign_up(client)
     _grant(client)
@@ -191,37 +177,17 @@ def test_a_project_without_a_track_has_no_waveform(client):
     assert client.get(f"/projects/{status['project_id']}/waveform.png").status_code == 404
 
 
-def test_a_music_project_draws_its_waveform(client):
+def test_a_music_project_from_the_form_draws_its_waveform(client, tmp_path):
     sign_up(client)
     _grant(client)
-    files = [("files", ("track.wav", _wav(), "audio/wav"))]
-    data = {"screenplay": "A fox.", "shot_count": "1"}
-    status = _status(client, _post(client, data, files), lambda s: s["uploads"])
-    with client.app.state.studio.db.read() as session:
-        track_key = session.scalars(
-            select(Asset.path).where(Asset.project_id == status["project_id"])
-        ).one()
-    music = ProjectMusic(
-        source="uploaded",
-        track_key=track_key,
-        end_seconds=2.0,
-        analysis=MusicAnalysis(
-            duration_seconds=2.0,
-            bpm=120.0,
-            beats=[0.5, 1.0, 1.5],
-            downbeats=[0.5],
-            sections=[MusicSection(start_seconds=0.0, end_seconds=2.0)],
-            onset_strength_hop_seconds=0.5,
-            onset_strength=[0.0] * 4,
-        ),
-    )
-    # What a music render's planning step stores on the project.
-    project_id = status["project_id"]
-
-    def store(session: Session) -> None:
-        session.get(Project, project_id).music = music.model_dump(mode="json")
-
-    client.app.state.studio.db.transact(store)
+    samples, _, _ = two_part_track(beats=16)
+    track = write_wav(tmp_path / "track.wav", samples, rate=22050).read_bytes()
+    files = [("files", ("track.wav", track, "audio/wav"))]
+    data = {"project_mode": "music", "screenplay": "A fox runs. It leaps. It rests."}
+    # Planning measures the track and stores it on the project; the page then draws it.
+    status = _status(client, _post(client, data, files), lambda s: s["music"])
+    assert status["settings"]["project_mode"] == "music"
+    assert status["music"]["source"] == "uploaded" and status["music"]["beat_count"] >= 14
     page = client.get(f"/projects/{status['project_id']}").text
     assert f'src="/projects/{status["project_id"]}/waveform.png"' in page
     drawn = client.get(f"/projects/{status['project_id']}/waveform.png")

@@ -29,7 +29,15 @@ def filming_credits(render: ResolvedRender, seconds: int) -> int:
     resolution = render.video_resolution
     if resolution not in video.resolutions:
         resolution = video.resolutions[-1]
-    return video.video_credits(seconds=seconds, resolution=resolution, audio=True)
+    return video.video_credits(seconds=seconds, resolution=resolution, audio=render.films_sound)
+
+
+def music_credits(render: ResolvedRender, seconds: float) -> int:
+    """What composing a track of this length costs; nothing when the caller sent one."""
+    if not render.is_music or render.track_upload is not None:
+        return 0
+    model = render.runs_on("music")
+    return model.credits_per_call * registry.music_calls(model, seconds)
 
 
 def voice_brief_credits(render: ResolvedRender) -> int:
@@ -42,6 +50,9 @@ def production_credits(seconds: float) -> int:
     return registry.production_credits(seconds)
 
 
+MUSIC_STAGE = "music"  # the hold for composing a music render's track
+
+
 def voice_stage(stage: str) -> str:
     """The estimate's key for the voice brief spoken after a stage."""
     return f"voice:{stage}"
@@ -50,9 +61,13 @@ def voice_stage(stage: str) -> str:
 def estimate(render: ResolvedRender) -> dict[str, int]:
     """Credits to hold per stage (plus the creation charge) for a resolved render."""
     seconds = sum(render.planned_durations)
-    stages = {
-        CREATION: registry.PROJECT_CREATION_CREDITS,
-        **({} if render.is_custom else {"planning": planning_credits(render)}),
+    stages: dict[str, int] = {CREATION: registry.PROJECT_CREATION_CREDITS}
+    if not render.is_custom:
+        stages["planning"] = planning_credits(render)
+    composing = music_credits(render, render.scene_target_duration_seconds)
+    if composing:
+        stages[MUSIC_STAGE] = composing
+    stages |= {
         "storyboarding": image_credits(render, render.shot_count + MAX_SUBJECTS),
         "filming": filming_credits(render, seconds),
         "production": production_credits(seconds),

@@ -30,7 +30,7 @@ AUDIO_CODECS = {
     ".flac": ["-c:a", "flac"],
     ".mp3": ["-c:a", "libmp3lame", "-b:a", "192k"],
     ".m4a": ["-c:a", "aac", "-b:a", "192k"],
-    ".mp4": ["-c:a", "aac", "-b:a", "192k"],
+    ".mp4": ["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart"],
     ".mov": ["-c:a", "aac", "-b:a", "192k"],
 }
 SUMMARY_FIGURE = r"{name}:\s+(-?inf|-?\d+(?:\.\d+)?)\s+{unit}"
@@ -93,8 +93,13 @@ def normalise_loudness(
     *,
     target_lufs: float = TARGET_LUFS,
     true_peak_dbtp: float = TARGET_TRUE_PEAK,
+    duration_seconds: float | None = None,
 ) -> Path:
-    """Write target with its audio at target_lufs and under true_peak_dbtp; video is copied."""
+    """Write target with its audio at target_lufs and under true_peak_dbtp; video is copied.
+
+    duration_seconds, when given, ends the output there (loudnorm's last block can
+    run a few milliseconds past its input).
+    """
     base = _loudnorm(target_lufs, true_peak_dbtp)
     measured = _first_pass(source, base)
     second = (
@@ -104,7 +109,8 @@ def normalise_loudness(
     )
     run_ffmpeg(
         ["-y", "-i", str(source), "-map", "0:v?", "-map", "0:a:0", "-c:v", "copy",
-         "-af", second, "-ar", OUTPUT_RATE, *_codec_args(target), str(target)],
+         "-af", second, "-ar", OUTPUT_RATE, *_codec_args(target),
+         *(["-t", f"{duration_seconds:.6f}"] if duration_seconds else []), str(target)],
         timeout=FFMPEG_TIMEOUT,
     )  # fmt: skip
     return target

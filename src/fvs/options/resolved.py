@@ -88,6 +88,12 @@ class ResolvedRender(BaseModel):
     visual_style_preset: str = "realistic_cinematic"
     custom_shots: tuple[CustomShot, ...] = ()
     assets: tuple[AssetUse, ...] = ()
+    # Music mode: the caller's shot count (None: one shot per phrase), the clips' own
+    # sound under the track (mute, duck or keep; scene and custom renders keep it), lyrics.
+    requested_shot_count: int | None = None
+    clip_audio: str = "keep"
+    lyrics: str = ""
+    track_upload: str | None = None  # the uploaded track's file name; None: composed
 
     def runs_on(self, role: str) -> registry.ModelInfo:
         """The registry entry of the model that really runs a role."""
@@ -105,8 +111,19 @@ class ResolvedRender(BaseModel):
         """True when the caller wrote the shots: no planner call, no planning charge."""
         return self.project_mode == "custom"
 
+    @property
+    def is_music(self) -> bool:
+        """True when the film is cut to a soundtrack's beats."""
+        return self.project_mode == "music"
+
+    @property
+    def films_sound(self) -> bool:
+        """False when the clips' own sound is muted under a track: they are filmed silent."""
+        return not (self.is_music and self.clip_audio == "mute")
+
     def public(self) -> dict[str, Any]:
         """What the status shows of the settings: everything but the texts."""
         return self.model_dump(
-            exclude={"screenplay", "instructions", "custom_shots", "assets"}, exclude_none=True
+            exclude={"screenplay", "instructions", "custom_shots", "assets", "lyrics"},
+            exclude_none=True,
         )

@@ -13,6 +13,11 @@ def lock_project(session: Session, project_id: str) -> Project | None:
     return session.scalars(stmt).first()
 
 
+def music_of(session: Session, project_id: str) -> dict[str, object] | None:
+    """A music render's stored track and analysis (projects.music); None before planning."""
+    return session.scalar(select(Project.music).where(Project.id == project_id))
+
+
 def shots(session: Session, project_id: str) -> list[Shot]:
     stmt = select(Shot).where(Shot.project_id == project_id).order_by(Shot.index)
     return list(session.scalars(stmt))

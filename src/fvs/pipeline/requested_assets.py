@@ -29,8 +29,8 @@ DOCUMENT_KINDS = ("text", "document")
 WORLD_PURPOSES = ("location_reference", "style_reference")
 PURPOSE_USES = {
     "logo_reference": "logo, kept with the project (not drawn into the shots)",
-    "music_reference": "music reference, kept; music mode is not available yet",
-    "soundtrack": "soundtrack, kept; music mode is not available yet",
+    "music_reference": "music reference, kept; only project_mode music cuts to a track",
+    "soundtrack": "soundtrack, kept; only project_mode music cuts to a track",
     "document_reference": "document read into the planner's brief",
 }
 

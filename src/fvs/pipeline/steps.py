@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -18,9 +19,12 @@ from fvs.billing import pricing
 from fvs.jobs.service import JobRef
 from fvs.media.concat import JoinResult, join_clips
 from fvs.media.contact_sheet import make_contact_sheet
-from fvs.models import Project, Shot
+from fvs.media.encode import DELIVERY_FPS
+from fvs.media.music import MusicAnalysis
+from fvs.media.music_cut import MusicCut, Span, cut_to_music
+from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
-from fvs.pipeline import remote_film, repository, requested_assets, state, storyboard
+from fvs.pipeline import music, remote_film, repository, requested_assets, state, storyboard
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
 from fvs.providers.base import (
@@ -38,8 +42,7 @@ from fvs.studio import Studio
 log = logging.getLogger(__name__)
 # Uploads a scene render keeps but does not read, and what the status says of them.
 UNREAD_UPLOADS = {
-    "audio": "is kept with the project, but scene renders do not use audio yet "
-    "(music is a later feature)",
+    "audio": "is kept with the project, but only project_mode music uses audio (as its track)",
     "text": "is kept with the project, but not read: the screenplay and instructions come "
     "from the request's fields",
     "document": "is kept with the project, but not read: only a document_reference is",
@@ -60,10 +63,12 @@ def plan_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     render = begun.render
-    plan = _make_plan(studio, job, render)
+    plan, track = _make_plan(studio, job, render)
     brief = voice(studio, job, render, Stage.PLANNING, plan)
 
     def apply(session: Session, project: Project) -> None:
+        if track is not None:
+            _record_track(studio, session, project, track)
         _record_plan(session, project, plan)
         _record_upload_uses(session, project, plan)
         for note in plan.notes:
@@ -93,6 +98,34 @@ def _record_plan(session: Session, project: Project, plan: Plan) -> None:
         )
 
 
+def _record_track(studio: Studio, session: Session, project: Project, track: music.Track) -> None:
+    """Keep a music render's track and beat cut; settle what composing it cost."""
+    render = state.settings_of(project)
+    project.music = track.stored()
+    durations = list(music.film_durations(track))
+    # The settings now say what the beat grid planned, no longer the hold's upper bound.
+    project.settings = {
+        **project.settings,
+        "shot_count": len(durations),
+        "planned_durations": durations,
+    }
+    if track.source == "composed":
+        record_provider(project, "music", "music")
+        record_asset(
+            session,
+            project,
+            track.key,
+            size_bytes=studio.storage.size(track.key) or 0,
+            role="soundtrack",
+            kind="audio",
+            name="soundtrack",
+            content_type="audio/wav",
+            stage=Stage.PLANNING,
+        )
+    credits = pricing.music_credits(render, render.scene_target_duration_seconds)
+    state.settle_stage(session, project, pricing.MUSIC_STAGE, credits)
+
+
 def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
     """Mark each upload with how the plan used it, and note why wherever that needs saying."""
     render = state.settings_of(project)
@@ -101,6 +134,9 @@ def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
     uses = {use.index: use for use in plan.reference_uses}
     named = {s.reference: s for s in plan.bible.subjects if s.reference}
     for d in described:
+        if render.is_music and d.asset.kind == "audio":
+            _record_track_use(project, d.asset, render.track_upload)
+            continue
         use = uses.get(shown[id(d.asset)]) if id(d.asset) in shown else None
         subject = named.get(d.asset.path)
         if subject is not None:
@@ -112,6 +148,17 @@ def _record_upload_uses(session: Session, project: Project, plan: Plan) -> None:
         note = _upload_note(d, use, render.is_custom)
         if note:
             state.add_note(project, note)
+
+
+def _record_track_use(project: Project, upload: Asset, track: str | None) -> None:
+    """A music render's audio upload is its soundtrack, or a note says which one is."""
+    if upload.filename == track:
+        upload.used_as = "soundtrack (the film is cut to its beats)"
+        return
+    state.add_note(
+        project,
+        f"{upload.name} upload {upload.filename!r} was not used: the soundtrack is {track!r}",
+    )
 
 
 def _upload_note(
@@ -131,20 +178,55 @@ def _upload_note(
     return f"{named} is used as the {use.used_as} ({use.why})" if use.why else None
 
 
-def _make_plan(studio: Studio, job: JobRef, render: ResolvedRender) -> Plan:
-    """The caller's shots (custom mode) or the planner's, with the described assets applied."""
+def _make_plan(
+    studio: Studio, job: JobRef, render: ResolvedRender
+) -> tuple[Plan, music.Track | None]:
+    """The caller's shots (custom mode) or the planner's, with the described assets applied;
+    in music mode, cut on the beats of the track, which is returned too."""
     with studio.db.read() as session:
         described = requested_assets.describe_uploads(
             render, repository.uploads(session, job.project_id)
         )
+    track = None
     if render.is_custom:
         plan = requested_assets.custom_plan(render, described)
     else:
-        plan = _ask_planner(studio, job, render, described)
+        if render.is_music:
+            track = music.prepare_track(studio, job.project_id, render, described)
+        plan = _ask_planner(studio, job, render, described, track)
         plan = requested_assets.name_subjects(plan, described, render.visual_style_preset)
+        if track is not None:
+            plan = music.fit_to_track(plan, track, render)
     with studio.storage.workspace(job.project_id) as workspace:
         palette = requested_assets.world_palette(described, workspace.input)
-    return requested_assets.with_world(plan, palette)
+    return requested_assets.with_world(plan, palette), track
+
+
+def _plan_request(
+    render: ResolvedRender, track: music.Track | None, instructions: str
+) -> PlanRequest:
+    """What the planner is asked: the render's shots, or in music mode the beat grid's."""
+    video = render.runs_on("video")
+    if track is None:
+        return PlanRequest(
+            screenplay=render.screenplay,
+            instructions=instructions,
+            shot_count=render.shot_count,
+            target_seconds=render.scene_target_duration_seconds,
+            allowed_durations=video.durations,
+            style_preset=render.visual_style_preset,
+        )
+    screenplay, told = music.planner_brief(render, track)
+    durations = music.film_durations(track)
+    return PlanRequest(
+        screenplay=screenplay,
+        instructions=f"{told}\n\n{instructions}" if instructions else told,
+        shot_count=len(durations),
+        target_seconds=float(sum(durations)),
+        allowed_durations=video.durations,
+        style_preset=render.visual_style_preset,
+        shot_durations=durations,
+    )
 
 
 def _ask_planner(
@@ -152,31 +234,23 @@ def _ask_planner(
     job: JobRef,
     render: ResolvedRender,
     described: list[requested_assets.DescribedUpload],
+    track: music.Track | None,
 ) -> Plan:
     """Ask the planner for a plan, and refuse one the video model could not film."""
-    video = registry.find(render.video_model)
-    assert video is not None
     images = [d.asset.path for d in requested_assets.planner_images(described)]
     with studio.storage.workspace(job.project_id) as workspace:
-        instructions = requested_assets.document_brief(
-            render.instructions,
-            described,
-            workspace.input,
+        # A music render's instructions are read by planner_brief; the documents are extra.
+        own = "" if track is not None else render.instructions
+        instructions = requested_assets.document_brief(own, described, workspace.input)
+        request = replace(
+            _plan_request(render, track, instructions),
+            reference_images=tuple(workspace.input(key) for key in images),
         )
-        plan = studio.providers.planner(runs_on(render, "planner")).plan(
-            PlanRequest(
-                screenplay=render.screenplay,
-                instructions=instructions,
-                shot_count=render.shot_count,
-                target_seconds=render.scene_target_duration_seconds,
-                allowed_durations=video.durations,
-                reference_images=tuple(workspace.input(key) for key in images),
-                style_preset=render.visual_style_preset,
-            )
-        )
+        plan = studio.providers.planner(runs_on(render, "planner")).plan(request)
     durations = [s.duration_seconds for s in plan.shots]
-    if len(durations) != render.shot_count or any(d not in video.durations for d in durations):
-        raise StepFailed(f"the planner returned durations {durations}, outside {video.durations}")
+    allowed = request.allowed_durations
+    if len(durations) != request.shot_count or any(d not in allowed for d in durations):
+        raise StepFailed(f"the planner returned durations {durations}, outside {allowed}")
     return plan
 
 
@@ -193,7 +267,7 @@ def _clip_spec(render: ResolvedRender, shot: ShotPlan) -> ClipSpec:
         fps=24,
         duration_seconds=shot.duration_seconds,
         seed=(render.seed or 0) + shot.index,
-        audio=True,
+        audio=render.films_sound,
     )
 
 
@@ -277,15 +351,20 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     plan = begun.plan
+    cut: MusicCut | None = None
     with studio.storage.workspace(job.project_id) as workspace:
-        joined, final_size = _join_and_check(workspace, job.project_id, plan)
+        if begun.render.is_music:
+            cut, final_size = _cut_to_music(studio, workspace, job.project_id, plan, begun.render)
+            joined = cut.joined
+        else:
+            joined, final_size = _join_and_check(workspace, job.project_id, plan)
         sheet_size = _contact_sheet(studio, workspace, job.project_id)
     copied = "Joined without re-encoding." if joined.stream_copied else ""
     brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
         _record_deliverables(session, project, final_size=final_size, sheet_size=sheet_size)
-        _record_production_provider(project, joined)
+        _record_production_provider(project, joined, cut)
         credits = pricing.production_credits(joined.media.duration_seconds)
         state.settle_stage(session, project, Stage.PRODUCTION, credits)
         record_brief(session, project, brief)
@@ -317,13 +396,17 @@ def _record_deliverables(
         )
 
 
-def _record_production_provider(project: Project, joined: JoinResult) -> None:
-    """Note that production ran on the local ffmpeg, and whether the join copied streams."""
-    production = {
+def _record_production_provider(project: Project, joined: JoinResult, cut: MusicCut | None) -> None:
+    """Note that production ran on the local ffmpeg, whether the join copied streams, and
+    (music mode) the loudness measured on the delivered file."""
+    production: dict[str, object] = {
         "provider": "local",
         "runs_on": "ffmpeg",
         "stream_copied": joined.stream_copied,
     }
+    if cut is not None:
+        production["integrated_lufs"] = cut.loudness.integrated_lufs
+        production["true_peak_dbtp"] = cut.loudness.true_peak_dbtp
     project.providers = {**project.providers, Stage.PRODUCTION: production}
 
 
@@ -338,6 +421,33 @@ def _join_and_check(workspace: Workspace, project_id: str, plan: Plan) -> tuple[
             f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
         )
     return joined, final.stat().st_size
+
+
+def _cut_to_music(
+    studio: Studio, workspace: Workspace, project_id: str, plan: Plan, render: ResolvedRender
+) -> tuple[MusicCut, int]:
+    """Cut the clips to their beats over the track; a film off the track's length fails."""
+    with studio.db.read() as session:
+        stored = repository.music_of(session, project_id)
+    assert stored, "a music render's planning stored its track"
+    clips = [workspace.input(clip_key(project_id, s.index)) for s in plan.shots]
+    spans = [Span(s.start_seconds or 0.0, s.end_seconds or 0.0) for s in plan.shots]
+    analysis = MusicAnalysis.model_validate(stored["analysis"])
+    end = float(str(stored["end_seconds"]))
+    final = workspace.output(project_key(project_id, FINAL), "video/mp4")
+    cut = cut_to_music(
+        clips,
+        spans,
+        workspace.input(str(stored["track_key"])),
+        final,
+        clip_audio=render.clip_audio,  # type: ignore[arg-type]
+        fade_out=end < analysis.duration_seconds - 1e-3,
+    )
+    video = cut.joined.media.video
+    seconds = (video.frame_count or 0) / video.fps if video and video.fps else 0.0
+    if abs(seconds - end) > 1 / DELIVERY_FPS:
+        raise StepFailed(f"the final cut runs {seconds:.3f} s; the track is cut at {end:.3f} s")
+    return cut, final.stat().st_size
 
 
 def _contact_sheet(studio: Studio, workspace: Workspace, project_id: str) -> int:

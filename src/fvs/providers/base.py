@@ -86,6 +86,8 @@ class PlanRequest:
     allowed_durations: tuple[int, ...]  # from the video model's capabilities
     reference_images: tuple[Path, ...] = ()  # user-uploaded subject references
     style_preset: str = "realistic_cinematic"
+    # Music mode: each shot's clip length, fixed by the beat grid (empty: the planner chooses).
+    shot_durations: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ MODELS: tuple[ModelInfo, ...] = (
         deprecated_on=date(2027, 1, 1),
         credits_per_image={"1K": 4, "2K": 6},
     ),
-    # Lyria 2 on Vertex AI: USD 0.06 a 30 s track.
+    # Lyria 2 on Vertex AI: USD 0.06 a 30 s track; longer tracks take one call per 30 s.
     ModelInfo(
         id="lyria-002",
         provider="google",
@@ -237,6 +237,7 @@ MODELS: tuple[ModelInfo, ...] = (
     ),
 )
 
+LYRIA_CLIP_SECONDS = 30.0
 _BY_ID = {m.id: m for m in MODELS}
 _BY_ALIAS = {alias: m for m in MODELS for alias in m.aliases}
 
@@ -248,6 +249,13 @@ LOCAL_STANDINS = {
     "tts": "local-espeak",
     "music": "local-composer",
 }
+
+
+def music_calls(model: ModelInfo, seconds: float) -> int:
+    """How many calls a music model makes for a track this long (Lyria 2: 30 s each)."""
+    if model.provider == "local":
+        return 1
+    return max(1, math.ceil(seconds / LYRIA_CLIP_SECONDS - 1e-9))
 
 
 def find(model_id: str) -> ModelInfo | None:

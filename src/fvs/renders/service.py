@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +32,7 @@ from fvs.renders.schemas import (
     UploadStatus,
 )
 from fvs.renders.settings import ignored_fields_note, resolve_render
-from fvs.renders.uploads import Upload, check_assets, check_tracks
+from fvs.renders.uploads import Upload, check_assets, check_tracks, pick_track
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
 
@@ -42,11 +43,25 @@ UNSAFE_IN_FILENAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 def quote_render(
-    session: Session, *, account_id: str, request: RenderRequest, settings: Settings
+    session: Session,
+    *,
+    account_id: str,
+    request: RenderRequest,
+    settings: Settings,
+    uploads: Sequence[Upload] = (),
 ) -> tuple[ResolvedRender, dict[str, int]]:
-    """Resolve and price a request without creating anything."""
+    """Resolve and price a request (with its uploads, when sent) without creating anything."""
     account = accounts.get_account(session, account_id)
-    resolved = resolve_render(request, account_defaults=account.defaults, settings=settings)
+    music = request.project_mode == "music"
+    track_seconds = check_tracks(request, uploads, music=music)
+    track = pick_track(request, uploads) if music else None
+    resolved = resolve_render(
+        request,
+        account_defaults=account.defaults,
+        settings=settings,
+        track_seconds=track_seconds,
+        track_upload=track.filename if track else None,
+    )
     return resolved, pricing.estimate(resolved)
 
 
@@ -81,9 +96,8 @@ def submit_render(
 ) -> Project:
     """Create the project, its run and first job, and hold its estimated credits."""
     check_assets(request, uploads)
-    check_tracks(request, uploads)
     resolved, estimate = quote_render(
-        session, account_id=account_id, request=request, settings=settings
+        session, account_id=account_id, request=request, settings=settings, uploads=uploads
     )
     project_id = new_id(id_prefix)
     reserved = billing.reserve_render(
@@ -99,7 +113,7 @@ def submit_render(
         account_id=account_id,
         resolved=resolved,
         reserved=reserved,
-        notes=[n for n in (ignored_fields_note(request),) if n],
+        notes=[n for n in (ignored_fields_note(request, resolved.project_mode),) if n],
     )
     for upload in uploads:
         _store_upload(session, storage, project_id, upload)

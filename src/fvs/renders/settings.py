@@ -16,28 +16,37 @@ from fvs.options import defaults
 from fvs.options.resolved import ResolvedRender
 from fvs.providers import catalog, registry
 from fvs.providers.durations import check_reachable, plan_durations
+from fvs.renders import music
 from fvs.renders.schemas import RenderRequest
 from fvs.renders.uploads import safe_filename
 
 SHOT_MARKER = re.compile(r"\bshot\s+\d+\s*[:.\-]", re.IGNORECASE)
 
 
-MUSIC_UNAVAILABLE = "music mode is not available yet; use scene or custom"
 MUSIC_FIELDS = ("lyrics", "music_model", "clip_audio")
 
 
-def ignored_fields_note(request: RenderRequest) -> str | None:
+def ignored_fields_note(request: RenderRequest, mode: str) -> str | None:
     """A note naming the music-only fields a scene or custom render received and ignores."""
     given = [f for f in MUSIC_FIELDS if getattr(request, f) is not None]
-    if not given:
+    if mode == "music" or not given:
         return None
-    return f"{', '.join(given)} ignored: music mode is not available yet"
+    return f"{', '.join(given)} ignored: only project_mode music uses them"
 
 
 def resolve_render(
-    request: RenderRequest, *, account_defaults: dict[str, Any], settings: Settings
+    request: RenderRequest,
+    *,
+    account_defaults: dict[str, Any],
+    settings: Settings,
+    track_seconds: float | None = None,
+    track_upload: str | None = None,
 ) -> ResolvedRender:
-    """The full, validated settings of a render, ready to store and price."""
+    """The full, validated settings of a render, ready to store and price.
+
+    track_upload and track_seconds are a music render's uploaded track (its stored file
+    name) and its length; None when the studio will compose one.
+    """
     given = request.model_dump(exclude_none=True, exclude={"shots", "assets"})
     merged = {
         **defaults.studio_defaults(settings),
@@ -45,11 +54,13 @@ def resolve_render(
         **given,
     }
     mode = merged["project_mode"]
-    if mode == "music":
-        raise ValidationFailed("project_mode", MUSIC_UNAVAILABLE)
     screenplay = request.screenplay.strip()
     if not screenplay and mode == "scene":
         raise ValidationFailed("screenplay", "the screenplay must not be empty")
+    if mode == "music" and not (screenplay or request.instructions.strip() or request.lyrics):
+        raise ValidationFailed(
+            "screenplay", "a music render needs a screenplay, instructions or lyrics to film"
+        )
     models = defaults.require_models(merged)
     merged.update({f: m.id for f, m in models.items()})
     merged["image_resolution"] = str(merged["image_resolution"]).upper()
@@ -57,6 +68,8 @@ def resolve_render(
     video = models["video_model"]
     if mode == "custom":
         durations = custom_durations(request, video)
+    elif mode == "music":
+        durations = music.hold_durations(request, video.durations, track_seconds)
     else:
         durations = _scene_durations(request, screenplay, video.durations)
     merged.update(
@@ -64,9 +77,7 @@ def resolve_render(
         screenplay=screenplay,
         instructions=request.instructions.strip(),
         shot_count=len(durations),
-        scene_target_duration_seconds=float(
-            request.scene_target_duration_seconds or sum(durations)
-        ),
+        scene_target_duration_seconds=_target(request, durations, mode, track_seconds),
         planned_durations=durations,
         executions=_executions(models, settings),
         custom_shots=[
@@ -74,8 +85,22 @@ def resolve_render(
             for s in request.shots or ()
         ],
         assets=[{**a.model_dump(), "filename": safe_filename(a.filename)} for a in request.assets],
+        requested_shot_count=request.shot_count,
+        # Scene and custom films keep their clips' sound: nothing plays over them.
+        clip_audio=(request.clip_audio or "mute") if mode == "music" else "keep",
+        lyrics=(request.lyrics or "").strip(),
+        track_upload=track_upload if mode == "music" else None,
     )
     return ResolvedRender.model_validate(merged)
+
+
+def _target(
+    request: RenderRequest, durations: list[int], mode: str, track_seconds: float | None
+) -> float:
+    """How long the film should run: the target, else the track (music), else the shots."""
+    if mode == "music":
+        return music.final_seconds(request.scene_target_duration_seconds, track_seconds)
+    return float(request.scene_target_duration_seconds or sum(durations))
 
 
 def _scene_durations(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -150,19 +151,55 @@ def check_assets(request: RenderRequest, uploads: list[Upload]) -> None:
                 )
 
 
-def check_tracks(request: RenderRequest, uploads: list[Upload]) -> None:
-    """Every upload that may be a soundtrack must decode as audio; 422 naming its part."""
+def pick_track(request: RenderRequest, uploads: Sequence[Upload]) -> Upload | None:
+    """A music render's soundtrack: the described one, the `audio` part, or the only audio file.
+
+    None means the studio composes one; several undescribed audio files are a 422, since
+    guessing which one is the song would cut the film to the wrong music.
+    """
+    audio = [u for u in uploads if u.kind == "audio"]
+    for purpose in ("soundtrack", "music_reference"):
+        named = {safe_filename(a.filename) for a in request.assets if a.purpose == purpose}
+        found = [u for u in audio if u.filename in named]
+        if found:
+            return found[0]
+    # A part named audio, music or soundtrack says what it is; otherwise a lone audio file.
+    parts = [u for u in audio if expected_kind(u.part) == "audio"]
+    if len(parts) == 1:
+        return parts[0]
+    if len(audio) == 1:
+        return audio[0]
+    if audio:
+        names = ", ".join(repr(u.filename) for u in audio)
+        raise ValidationFailed(
+            "assets",
+            f"{len(audio)} audio files were uploaded ({names}); name the track with an "
+            "assets entry whose purpose is soundtrack",
+        )
+    return None
+
+
+def check_tracks(request: RenderRequest, uploads: Sequence[Upload], *, music: bool) -> float | None:
+    """Every upload that may be a soundtrack must decode as audio; 422 naming its part.
+
+    Returns the length in seconds of a music render's track, or None when it has none.
+    """
     described = {safe_filename(a.filename) for a in request.assets if a.purpose in TRACK_PURPOSES}
+    track = pick_track(request, uploads) if music else None
+    seconds = None
     for upload in uploads:
         if upload.kind != "audio":
             continue
-        if expected_kind(upload.part) == "audio" or upload.filename in described:
+        if upload is track or expected_kind(upload.part) == "audio" or upload.filename in described:
             try:
-                decode_audio(upload.data)
+                info = decode_audio(upload.data)
             except UnreadableAudio as exc:
                 raise ValidationFailed(
                     upload.part, f"{upload.filename!r} does not decode as audio: {exc}"
                 ) from None
+            if upload is track:
+                seconds = info.duration_seconds
+    return seconds
 
 
 def _image_type(data: bytes) -> str | None:

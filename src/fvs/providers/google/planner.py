@@ -119,14 +119,25 @@ def build_prompt(request: PlanRequest) -> str:
     """The planning prompt; the KEY=value markers keep the hard numbers unambiguous."""
     allowed = sorted(set(request.allowed_durations))
     total = closest_total(request.shot_count, request.target_seconds, allowed)
+    if request.shot_durations:
+        fixed = ",".join(str(d) for d in request.shot_durations)
+        durations = [
+            f"SHOT_DURATIONS={fixed}",
+            f"Return exactly {request.shot_count} shots; shot n's duration_seconds must be the "
+            "n-th of SHOT_DURATIONS (the cuts follow the music's beats).",
+        ]
+    else:
+        durations = [
+            f"Return exactly {request.shot_count} shots. Each duration_seconds must be one of "
+            f"{allowed} and together they must total {total} seconds.",
+        ]
     return "\n".join([
         "You are the director's assistant planning a short film shot by shot.",
         f"SHOT_COUNT={request.shot_count}",
         f"TARGET_SECONDS={request.target_seconds:g}",
         f"ALLOWED_DURATIONS={','.join(str(d) for d in allowed)}",
         f"TOTAL_SECONDS={total}",
-        f"Return exactly {request.shot_count} shots. Each duration_seconds must be one of "
-        f"{allowed} and together they must total {total} seconds.",
+        *durations,
         f"camera_move is one of: {', '.join(CAMERA_MOVES)}.",
         f"List at most {MAX_SUBJECTS} recurring subjects in the bible, each with a short "
         "slug key, a visual description and hex colours; shots name them in subject_keys.",
@@ -168,6 +179,9 @@ def unfit_durations(shots: list[ShotSchema], request: PlanRequest) -> str | None
     """Why the answer's durations cannot be filmed to the target, or None when they can."""
     allowed = sorted(set(request.allowed_durations))
     asked = [s.duration_seconds for s in shots]
+    if request.shot_durations:
+        fixed = list(request.shot_durations)
+        return None if asked == fixed else f"durations {asked} are not the beat grid's {fixed}"
     total = closest_total(request.shot_count, request.target_seconds, allowed)
     if any(d not in allowed for d in asked):
         return f"durations {asked} are not all among the video model's {allowed}"
@@ -182,6 +196,8 @@ def _repair_durations(shots: list[ShotSchema], request: PlanRequest) -> list[int
     if unfit_durations(shots, request) is None:
         return asked
     log.warning("planner durations %s are not filmable; repaired", asked)
+    if request.shot_durations:
+        return list(request.shot_durations)
     allowed = sorted(set(request.allowed_durations))
     repaired = plan_durations(request.shot_count, request.target_seconds, allowed)
     # Keep the model's sense of which shots deserve more time.

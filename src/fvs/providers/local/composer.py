@@ -6,6 +6,7 @@ The same instruction, duration and seed always give byte-identical WAV files.
 
 from __future__ import annotations
 
+import math
 import re
 import wave
 from dataclasses import dataclass
@@ -205,7 +206,8 @@ class LocalComposer:
         """Synthesise about duration_seconds of music (whole bars) into output as WAV."""
         bpm, mode = tempo_for(instruction), mode_for(instruction)
         bar_seconds = BEATS_PER_BAR * 60.0 / bpm
-        total_bars = max(MIN_BARS, round(duration_seconds / bar_seconds))
+        # Whole bars, never shorter than asked: the film is cut to the track's beats.
+        total_bars = max(MIN_BARS, math.ceil(duration_seconds / bar_seconds - 1e-9))
         band = _Band(bpm=bpm, mode=mode, seed=seed, total_seconds=total_bars * bar_seconds)
         sections = band.play(section_bars(total_bars))
         # The last notes ring for half a second past the final bar.

@@ -313,7 +313,9 @@ class LocalPlanner:
         """Shot list and continuity bible for the request; same request, same plan."""
         beats = split_beats(request.screenplay, request.shot_count)
         allowed = request.allowed_durations
-        seconds = plan_durations(request.shot_count, request.target_seconds, allowed)
+        seconds = request.shot_durations or plan_durations(
+            request.shot_count, request.target_seconds, allowed
+        )
         moves = choose_camera_moves(beats, request.instructions)
         subjects, dressing = find_subjects(beats, tuple(request.reference_images))
         palette, colour_names = _palette(request.screenplay, dressing.style)
