@@ -18,6 +18,7 @@ from tests.conftest import wait_for
 from tests.fakes.vertex import FakeVertex
 from tests.fakes.vertex_media import png_bytes
 from tests.live_server import LiveServer, fvs
+from tests.media.signals import two_part_track, write_wav
 
 GOOGLE_MODELS = {
     "planner_model": "gemini-2.5-flash",
@@ -295,3 +296,37 @@ def test_veo_films_a_shot_from_the_uploaded_character_reference(settings, fake, 
     [reference] = with_mara["referenceImages"]
     assert reference["referenceType"] == "ASSET" and "image" not in with_mara
     assert "referenceImages" not in gate and gate["image"]["bytesBase64Encoded"]
+
+
+@pytest.mark.slow
+def test_a_music_render_on_veo_films_silent_clips_at_the_beat_grid_s_lengths(
+    settings, fake, make_agent, tmp_path
+):
+    samples, _, _ = two_part_track(bpm=97.0, first_beat=0.3, beats=24)
+    song = write_wav(tmp_path / "song.wav", samples, rate=22050).read_bytes()
+    body = {
+        **{k: v for k, v in SHORT.items() if k not in ("shot_count", "screenplay")},
+        "project_mode": "music",
+        "screenplay": "A young woman dances in the rain. She spins under a streetlight.",
+        "scene_target_duration_seconds": 12,
+        "lyrics": "Rain on the window\nLights on the street",
+    }
+    agent = make_agent(credits=5000)
+    with TestClient(create_app(settings)) as client:
+        parts = [("request_json", (None, json.dumps(body))), ("audio", ("song.wav", song))]
+        answer = client.post("/api/agent/renders", headers=agent.headers, files=parts)
+        assert answer.status_code == 202, answer.text
+        status = wait_for(client, agent, answer.json()["project_id"], ("completed", "failed"), 180)
+    assert status["status"] == "completed", status["last_error"]
+    [plan] = [r for r in fake.recorded("generateContent") if r.model == "gemini-2.5-flash"]
+    prompt = json.dumps(plan.body)
+    durations = [s["duration_seconds"] for s in status["shots"]]
+    assert f"SHOT_DURATIONS={','.join(map(str, durations))}" in prompt
+    assert "Rain on the window" in prompt
+    starts = fake.recorded("predictLongRunning")
+    assert [s.body["parameters"]["durationSeconds"] for s in starts] == durations
+    # Muted under the track, the clips are filmed without sound (Veo charges less for it).
+    assert all(s.body["parameters"]["generateAudio"] is False for s in starts)
+    assert all(d in (4, 6, 8) for d in durations)
+    for shot in status["shots"]:
+        assert shot["duration_seconds"] >= shot["end_seconds"] - shot["start_seconds"] - 1e-6
