@@ -29,8 +29,8 @@ def test_both_queues_by_default_on_processes_one_per_core(monkeypatch):
 def test_the_provider_queue_alone_runs_on_threads_enough_for_every_google_model():
     args = argv(queues="provider")
     assert option(args, "queues") == "studio-a.provider"
-    # Four roles (planner, image, video, speech), each at most four calls at once.
-    assert (option(args, "pool"), option(args, "concurrency")) == ("threads", "16")
+    # Five roles (planner, image, video, speech, music), each at most four calls at once.
+    assert (option(args, "pool"), option(args, "concurrency")) == ("threads", "20")
 
 
 def test_an_operator_may_choose_the_pool_and_the_concurrency():

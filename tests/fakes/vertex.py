@@ -1,11 +1,11 @@
 """A local stand-in for the Vertex AI REST endpoints google-genai calls, with real media.
 
-Serves, under /v1beta1/ and both path shapes (`projects/{p}/locations/{l}/` or none,
-as express mode sends), `publishers/google/models/{model}:{method}` for:
-generateContent (plan JSON, PNG images, PCM speech), predict (Imagen), predictLongRunning
-(Veo start)
+Serves, under /v1beta1/ (and /v1/, where Lyria lives) and both path shapes
+(`projects/{p}/locations/{l}/` or none, as express mode sends),
+`publishers/google/models/{model}:{method}` for: generateContent (plan JSON, PNG images,
+PCM speech), predict (Imagen; Lyria 2's 30 s WAV clips), predictLongRunning (Veo start)
 and fetchPredictOperation (Veo poll, with an MP4 encoded by our own ClipEncoder).
-Tests script failures and record every request the SDK sent.
+Tests script failures and record every request (body, headers, query) the client sent.
 """
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ from fvs.providers import registry
 from fvs.providers.base import CAMERA_MOVES
 from fvs.providers.durations import plan_durations
 from fvs.providers.google.client import GoogleConfig
-from tests.fakes.vertex_media import TTS_RATE, clip_bytes, pcm_bytes, png_bytes
+from tests.fakes.vertex_media import (
+    MUSIC_SECONDS,
+    TTS_RATE,
+    clip_bytes,
+    music_wav_bytes,
+    pcm_bytes,
+    png_bytes,
+)
 
 PATH = re.compile(
-    r"^/v1beta1/(?:projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/)?"
+    r"^/v1(?:beta1)?/(?:projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/)?"
     r"publishers/google/models/(?P<model>[^/:]+):(?P<method>\w+)$"
 )
 STATUS_NAMES = {
@@ -45,6 +52,10 @@ STATUS_NAMES = {
     503: "UNAVAILABLE",
 }
 UNSIZED_IMAGE = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
+# How a blocked music request answers: filtered (a prediction with a reason), empty (no
+# predictions at all) or refused (a 400 naming the safety filter).
+MUSIC_BLOCKS = ("filtered", "empty", "refused")
+MUSIC_BLOCK_REASON = "The prompt was blocked by the fake's recitation checks."
 FILTER_REASON = (
     "Veo could not generate videos because the input image violates Vertex AI's "
     "usage guidelines. Support codes: 58061214"
@@ -57,6 +68,8 @@ class Recorded:
     model: str
     body: dict[str, Any]
     path: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,12 +106,14 @@ class FakeVertex:
     never_finish: bool = False
     latency_seconds: float = 0.0  # added to every answer: a provider far away
     image_size_override: tuple[int, int] | None = None
+    music_seconds: float = MUSIC_SECONDS  # each Lyria clip's length; Lyria 2 makes 30 s
     requests: list[Recorded] = field(default_factory=list)
     plan_faults: list[str] = field(default_factory=list)  # broken_json | bad_durations | ...
     base_url: str = ""
     _failures: dict[str, list[int]] = field(default_factory=dict)
     _outcomes: list[str] = field(default_factory=list)
     _blocked_images: int = 0
+    _blocked_tracks: list[str] = field(default_factory=list)
     _operations: dict[str, _Operation] = field(default_factory=dict)
     _files: dict[str, bytes] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +146,12 @@ class FakeVertex:
         """The next image requests finish with IMAGE_SAFETY and no image."""
         self._blocked_images += times
 
+    def block_next_tracks(self, how: str = "filtered", times: int = 1) -> None:
+        """The next music requests are blocked, answering as MUSIC_BLOCKS says for `how`."""
+        if how not in MUSIC_BLOCKS:
+            raise ValueError(f"how is one of {MUSIC_BLOCKS}, not {how!r}")
+        self._blocked_tracks.extend([how] * times)
+
     def break_next_plans(self, *faults: str) -> None:
         """Spoil the next plan answers: broken_json, bad_durations, wrong_count, odd_moves."""
         self.plan_faults.extend(faults)
@@ -149,7 +170,9 @@ class FakeVertex:
             self._operations.clear()
             self._files.clear()
             self._blocked_images = 0
+            self._blocked_tracks.clear()
         self.polls_before_done, self.never_finish, self.image_size_override = 1, False, None
+        self.music_seconds = MUSIC_SECONDS
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -203,7 +226,15 @@ class FakeVertex:
         body = await request.json() if request.method == "POST" else {}
         method, model = match["method"], match["model"]
         with self._lock:
-            self.requests.append(Recorded(method, model, body, request.url.path))
+            seen = Recorded(
+                method,
+                model,
+                body,
+                request.url.path,
+                headers=dict(request.headers),
+                query=dict(request.query_params),
+            )
+            self.requests.append(seen)
             pending = self._failures.get(method)
             status = pending.pop(0) if pending else None
         if status is not None:
@@ -212,7 +243,7 @@ class FakeVertex:
             "generateContent": self._generate_content,
             "predictLongRunning": self._start_video,
             "fetchPredictOperation": self._fetch_operation,
-            "predict": self._predict_images,
+            "predict": self._predict_music if model.startswith("lyria-") else self._predict_images,
         }.get(method)
         if handler is None:
             return _error(404, f"the fake does not serve {method}")
@@ -266,6 +297,26 @@ class FakeVertex:
         width, height = registry.IMAGE_SIZES.get((label, aspect), (1024, 1024))
         image = {"bytesBase64Encoded": _b64(png_bytes(width, height)), "mimeType": "image/png"}
         return JSONResponse({"predictions": [image] * int(parameters.get("sampleCount", 1))})
+
+    def _predict_music(self, model: str, body: dict[str, Any], match: Any) -> Response:
+        """Lyria 2's :predict: one 30 s 48 kHz stereo WAV per sample, made from the seed."""
+        [instance] = body.get("instances") or [{}]
+        count = body.get("parameters", {}).get("sample_count")
+        if not instance.get("prompt"):
+            return _error(400, "instances[0].prompt is required")
+        if "seed" in instance and count is not None:
+            return _error(400, "seed and sample_count cannot be used together")
+        with self._lock:
+            blocked = self._blocked_tracks.pop(0) if self._blocked_tracks else None
+        if blocked == "refused":
+            return _error(400, MUSIC_BLOCK_REASON)
+        if blocked == "empty":
+            return JSONResponse({"predictions": []})
+        if blocked == "filtered":
+            return JSONResponse({"predictions": [{"raiFilteredReason": MUSIC_BLOCK_REASON}]})
+        wav = music_wav_bytes(int(instance.get("seed", 0)), self.music_seconds)
+        track = {"bytesBase64Encoded": _b64(wav), "mimeType": "audio/wav"}
+        return JSONResponse({"predictions": [track] * int(count or 1)})
 
     def _plan(self, prompt: str) -> Response:
         numbers = dict(re.findall(r"\b([A-Z_]+)=([\d.,]+)", prompt))

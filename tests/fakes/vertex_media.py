@@ -1,11 +1,13 @@
-"""Real media for the fake Vertex server: MP4 clips, PNG images and PCM speech."""
+"""Real media for the fake Vertex server: MP4 clips, PNG images, PCM speech and WAV music."""
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import tempfile
 import threading
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,8 @@ from PIL import Image, ImageDraw
 from fvs.media.encode import ClipEncoder
 
 TTS_RATE = 24_000
+MUSIC_RATE = 48_000  # Lyria 2's 30 s clips: 48 kHz stereo WAV
+MUSIC_SECONDS = 30
 _CLIPS: dict[tuple[int, int, int, bool], bytes] = {}  # shared by every fake: encoding is slow
 _CLIPS_LOCK = threading.Lock()
 
@@ -61,3 +65,22 @@ def pcm_bytes(text: str) -> bytes:
     seconds = max(0.5, 0.05 * len(text))
     t = np.arange(int(seconds * TTS_RATE)) / TTS_RATE
     return (np.sin(2 * math.pi * 440 * t) * 8000).astype("<i2").tobytes()
+
+
+@functools.lru_cache(maxsize=16)  # synthesis is the fake's cost, not the client's
+def music_wav_bytes(seed: int, seconds: float = MUSIC_SECONDS) -> bytes:
+    """A 48 kHz stereo 16-bit WAV: a chord whose root the seed picks, pulsing at 120 BPM."""
+    t = np.arange(int(seconds * MUSIC_RATE)) / MUSIC_RATE
+    root = 110.0 * 2 ** ((seed % 12) / 12)
+    chord = sum(np.sin(2 * math.pi * root * ratio * t) for ratio in (1.0, 1.25, 1.5))
+    pulse = 0.6 + 0.4 * np.exp(-(t % 0.5) / 0.08)  # a beat every half second
+    left = np.asarray(chord) * pulse / 3
+    right = np.roll(left, MUSIC_RATE // 100)  # a slight delay, so the channels differ
+    pcm = (np.stack([left, right], axis=1) * 12000).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(MUSIC_RATE)
+        out.writeframes(pcm.tobytes())
+    return buffer.getvalue()

@@ -82,6 +82,24 @@ def test_lyria_renders_on_the_local_composer_and_says_so(client, make_agent):
     client.post(status["cancel_url"], headers=agent.headers)
 
 
+@pytest.mark.settings(google_api_key="test-express-key")
+def test_lyria_runs_on_lyria_once_google_is_configured(client, make_agent):
+    body = {
+        **SMALL_RENDER,
+        "planner_model": "local-planner",
+        "image_model": "local-painter",
+        "music_model": "lyria-002",
+    }
+    quote = client.post("/api/agent/renders/estimate", headers=make_agent().headers, json=body)
+    assert quote.status_code == 200, quote.text
+    assert quote.json()["settings"]["executions"]["music"] == {
+        "model": "lyria-002",
+        "runs_on": "lyria-002",
+        "provider": "google",
+        "standin": False,
+    }
+
+
 def test_a_video_model_is_not_a_music_model(client, make_agent):
     response = post(
         client, make_agent(), {**SMALL_RENDER, "music_model": "local-animatic"}, "a", "a.wav", wav()

@@ -12,7 +12,7 @@ from fvs.providers.registry import ModelInfo
 # What an operator must set before a provider's models run for real.
 REQUIRED_SETTINGS = {"google": "FVS_GOOGLE_PROJECT or FVS_GOOGLE_API_KEY"}
 # Roles no hosted provider runs yet: their hosted models always render on the stand-in.
-LOCAL_ONLY_ROLES = ("music",)
+LOCAL_ONLY_ROLES: tuple[str, ...] = ()
 
 
 def configured_providers(settings: Settings) -> set[str]:

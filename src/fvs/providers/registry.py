@@ -12,8 +12,8 @@ from datetime import date
 
 from fvs.errors import ValidationFailed
 
-# Roles a hosted provider is called for (music runs locally only; see catalog.py).
-ROLES = ("planner", "image", "video", "tts")
+# Roles a hosted provider is called for.
+ROLES = ("planner", "image", "video", "tts", "music")
 
 VIDEO_SIZES = {
     ("480p", "16:9"): (854, 480),
@@ -39,13 +39,15 @@ PROJECT_CREATION_CREDITS = 5
 REFERENCE_VIDEO_SECONDS = 8
 # Production (probe, cut, mux, contact sheet) costs one credit per started ten output seconds.
 PRODUCTION_SECONDS_PER_CREDIT = 10
+# A hosted music model's clips overlap by this much where they are crossfaded into one track.
+MUSIC_CROSSFADE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
     provider: str  # "local" or "google"
-    role: str  # one of ROLES, or "music"
+    role: str  # one of ROLES
     title: str
     lifecycle: str = "ga"  # ga | preview | deprecated
     deprecated_on: date | None = None
@@ -60,6 +62,8 @@ class ModelInfo:
     image_to_video: bool = False
     last_frame: bool = False
     fps: int = 24
+    # music: the seconds one call makes (Lyria 2: 30); 0 when one call makes any length
+    seconds_per_call: float = 0.0
     # prices in credits (1 credit = 0.01 USD)
     credits_per_call: int = 0  # planner call, tts brief
     credits_per_image: dict[str, int] = field(default_factory=dict)  # by image resolution
@@ -225,6 +229,7 @@ MODELS: tuple[ModelInfo, ...] = (
         provider="google",
         role="music",
         title="Lyria 2 (30 s instrumental tracks)",
+        seconds_per_call=30.0,
         credits_per_call=6,
     ),
     ModelInfo(
@@ -298,3 +303,14 @@ def image_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 
 def production_credits(output_seconds: float) -> int:
     return max(1, math.ceil(output_seconds / PRODUCTION_SECONDS_PER_CREDIT))
+
+
+def music_calls(model: ModelInfo, seconds: float) -> int:
+    """Calls a music model makes for a track of at least `seconds`.
+
+    Each clip after the first adds its length less the crossfade that joins it on.
+    """
+    clip = model.seconds_per_call
+    if clip <= 0 or seconds <= clip:
+        return 1
+    return 1 + math.ceil((seconds - clip) / (clip - MUSIC_CROSSFADE_SECONDS))

@@ -6,6 +6,7 @@ from typing import Any
 
 from fvs.config import Settings
 from fvs.providers.google.client import GoogleConfig, ModelGate, make_client
+from fvs.providers.google.composer import LyriaComposer
 from fvs.providers.google.filmer import VeoFilmer
 from fvs.providers.google.imagen import ImagenPainter
 from fvs.providers.google.narrator import GeminiNarrator
@@ -32,10 +33,14 @@ def config_from(settings: Settings) -> GoogleConfig:
 
 class GoogleProviders:
     def __init__(self, settings: Settings) -> None:
-        self.client = make_client(config_from(settings))
+        self.config = config_from(settings)
+        self.client = make_client(self.config)
         self.gate = ModelGate(settings.google_max_concurrent_per_model)
 
     def for_model(self, model: ModelInfo) -> Any:
         """The provider object for a Google model id, sharing this studio's client and gate."""
+        if model.role == "music":
+            # Lyria is called over REST, not through the SDK's client.
+            return LyriaComposer(model.id, self.config, gate=self.gate)
         builder = ImagenPainter if model.id.startswith("imagen-") else ROLES[model.role]
         return builder(model.id, self.client, gate=self.gate)
