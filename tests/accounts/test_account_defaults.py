@@ -122,3 +122,20 @@ def test_a_render_inherits_the_saved_defaults(client):
     assert status["settings"]["video_resolution"] == "480p"
     cancel = client.post(submitted.json()["cancel_url"], headers=agent)
     assert cancel.status_code in (200, 202, 409)
+
+
+def test_an_account_may_default_to_music_mode_and_a_music_model(client):
+    sign_up(client)
+    headers = api_csrf(client)
+    saved = client.put(
+        "/api/account/defaults",
+        json={"project_mode": "music", "music_model": "lyria-002"},
+        headers=headers,
+    )
+    assert saved.status_code == 200, saved.text
+    effective = saved.json()["effective"]
+    assert (effective["project_mode"], effective["music_model"]) == ("music", "lyria-002")
+    refused = client.put(
+        "/api/account/defaults", json={"music_model": "local-espeak"}, headers=headers
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "music_model"

@@ -49,3 +49,20 @@ def test_local_models_and_stand_ins_for_google_ones_go_to_the_media_queue(studio
     for request in (SMALL_RENDER, ON_GOOGLE):
         plan, queues = queues_of(studio, request)
         assert plan == "media" and set(queues.values()) == {"media"}
+
+
+@pytest.mark.settings(google_api_key="test-express-key")
+def test_planning_that_composes_on_lyria_goes_to_the_provider_queue(studio):
+    music = {
+        **SMALL_RENDER,
+        "project_mode": "music",
+        "shot_count": None,
+        "planner_model": "local-planner",
+        "image_model": "local-painter",
+        "music_model": "lyria-002",
+    }
+    plan, queues = queues_of(studio, {k: v for k, v in music.items() if v is not None})
+    assert plan == "provider" and queues["references"] == "media"
+    local = {**music, "music_model": "local-composer"}
+    plan, _ = queues_of(studio, {k: v for k, v in local.items() if v is not None})
+    assert plan == "media"

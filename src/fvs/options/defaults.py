@@ -30,8 +30,8 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     "visual_style_preset": DEFAULT_PRESET,
 }
 # The modes an account may save as its default. custom is chosen per request, since it
-# needs the request's own shots; music is known to requests and refused until it exists.
-PROJECT_MODES = ("scene",)
+# needs the request's own shots; a music default composes a track when none is sent.
+PROJECT_MODES = ("scene", "music")
 STAGE_BEHAVIOURS = ("run_all", "halt_for_review")
 STAGE_BEHAVIOUR_LABELS = {
     "run_all": "Run all stages",
@@ -43,6 +43,7 @@ GOOGLE_DEFAULTS = {
     "planner_model": "gemini-2.5-flash",
     "image_model": "gemini-3-pro-image-preview",
     "tts_model": "gemini-2.5-flash-preview-tts",
+    "music_model": "lyria-002",
 }
 # Fields an account may save as its defaults.
 DEFAULTABLE = tuple(STUDIO_DEFAULTS)

@@ -105,8 +105,10 @@ ROLE_OF_STEP: dict[str, str] = {
 
 def queue_for(step: str, render: ResolvedRender) -> str:
     """The Celery queue of a step: `provider` when a remote model does its work, else `media`."""
-    role = ROLE_OF_STEP.get(step)
-    if role is not None and render.executions.of(role).provider != "local":
+    roles = [ROLE_OF_STEP[step]] if step in ROLE_OF_STEP else []
+    if step == Step.PLAN and render.is_music and render.track_upload is None:
+        roles.append("music")  # planning composes the track
+    if any(render.executions.of(role).provider != "local" for role in roles):
         return jobs.PROVIDER_QUEUE
     return jobs.MEDIA_QUEUE
 

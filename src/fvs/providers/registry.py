@@ -242,7 +242,6 @@ MODELS: tuple[ModelInfo, ...] = (
     ),
 )
 
-LYRIA_CLIP_SECONDS = 30.0
 _BY_ID = {m.id: m for m in MODELS}
 _BY_ALIAS = {alias: m for m in MODELS for alias in m.aliases}
 
@@ -254,13 +253,6 @@ LOCAL_STANDINS = {
     "tts": "local-espeak",
     "music": "local-composer",
 }
-
-
-def music_calls(model: ModelInfo, seconds: float) -> int:
-    """How many calls a music model makes for a track this long (Lyria 2: 30 s each)."""
-    if model.provider == "local":
-        return 1
-    return max(1, math.ceil(seconds / LYRIA_CLIP_SECONDS - 1e-9))
 
 
 def find(model_id: str) -> ModelInfo | None:
