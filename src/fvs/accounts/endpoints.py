@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from fvs.accounts import cookies, sessions
 from fvs.accounts import service as accounts
 from fvs.accounts.deps import ApiWriter, CurrentSession
+from fvs.accounts.emails import normalise_email
 from fvs.accounts.schemas import Credentials, DefaultsOut, SessionOut
 from fvs.deps import StudioDep, WriteSession
 from fvs.errors import ValidationFailed
@@ -37,7 +38,7 @@ def sign_in(
     )
     answer = SessionOut(
         account_id=started.record.account_id,
-        email=accounts.normalise_email(body.email),
+        email=normalise_email(body.email),
         csrf_token=started.record.csrf_token,
     )
     response = JSONResponse(answer.model_dump())

@@ -25,6 +25,7 @@ from fvs.accounts.deps import (
     PreLoginForm,
     SignedIn,
 )
+from fvs.accounts.emails import MAX_EMAIL
 from fvs.deps import ReadSession, StudioDep, WriteSession, attempt
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
@@ -111,7 +112,9 @@ def _start_session(
             session, lambda: begin(session, email=email, password=password, secret=secret)
         )
     except AppError as exc:
-        return _auth_page(request, form, email=email, error=exc.message, status=_status(exc))
+        # Echo what was typed, but never more than an address can hold.
+        echoed = email[:MAX_EMAIL]
+        return _auth_page(request, form, email=echoed, error=exc.message, status=_status(exc))
     return _into_settings(request, started.token)
 
 
