@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from fvs import migrate
 from fvs.accounts.endpoints import router as account_api_router
+from fvs.accounts.throttle import SignInGuard
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan(settings),
     )
+    app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
     app.add_middleware(RequestIds)
     _add_routes(app)
@@ -244,7 +246,9 @@ def _is_page(request: Request) -> bool:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status_code)
+        # Some refusals tell the client when to come back (a 429's Retry-After).
+        headers = getattr(exc, "headers", None)
+        return JSONResponse(exc.to_json(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from fvs.accounts import cookies, sessions
 from fvs.accounts.service import get_account
+from fvs.accounts.throttle import SignInGuard
 from fvs.deps import StudioDep
 from fvs.errors import AppError
 from fvs.models import Account
@@ -145,6 +146,21 @@ async def pre_login_form(request: Request) -> None:
 
 
 PreLoginForm = Depends(pre_login_form)
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, as the sign-in limits count it."""
+    # The one place to read it: behind a trusted proxy this becomes the forwarded address.
+    return request.client.host if request.client else "unknown"
+
+
+def sign_in_guard(request: Request) -> SignInGuard:
+    """The app's limits on password attempts (built by create_app)."""
+    guard: SignInGuard = request.app.state.sign_in_guard
+    return guard
+
+
+SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]
 
 
 def tokens_match(given: str | None, expected: str | None) -> bool:

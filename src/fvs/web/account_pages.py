@@ -24,8 +24,11 @@ from fvs.accounts.deps import (
     PageSession,
     PreLoginForm,
     SignedIn,
+    SignInGuardDep,
+    client_address,
 )
 from fvs.accounts.emails import MAX_EMAIL
+from fvs.accounts.throttle import SignInGuard
 from fvs.deps import ReadSession, StudioDep, WriteSession, attempt
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
@@ -72,10 +75,12 @@ def signup(
     request: Request,
     session: WriteSession,
     studio: StudioDep,
+    guard: SignInGuardDep,
     email: FormText = "",
     password: FormText = "",
 ) -> Response:
-    return _start_session(request, session, studio, "signup", accounts.sign_up, email, password)
+    begin = _guarded(guard, client_address(request), accounts.sign_up)
+    return _start_session(request, session, studio, "signup", begin, email, password)
 
 
 @router.get("/login")
@@ -90,10 +95,12 @@ def login(
     request: Request,
     session: WriteSession,
     studio: StudioDep,
+    guard: SignInGuardDep,
     email: FormText = "",
     password: FormText = "",
 ) -> Response:
-    return _start_session(request, session, studio, "login", accounts.sign_in, email, password)
+    begin = _guarded(guard, client_address(request), accounts.sign_in)
+    return _start_session(request, session, studio, "login", begin, email, password)
 
 
 def _start_session(
@@ -114,8 +121,23 @@ def _start_session(
     except AppError as exc:
         # Echo what was typed, but never more than an address can hold.
         echoed = email[:MAX_EMAIL]
-        return _auth_page(request, form, email=echoed, error=exc.message, status=_status(exc))
+        page = _auth_page(request, form, email=echoed, error=exc.message, status=_status(exc))
+        page.headers.update(getattr(exc, "headers", {}))  # a 429's Retry-After
+        return page
     return _into_settings(request, started.token)
+
+
+def _guarded(
+    guard: SignInGuard, address: str, begin: Callable[..., sessions.StartedSession]
+) -> Callable[..., sessions.StartedSession]:
+    """Sign-up or sign-in counted against the attempt limits, hashing in one of the few slots."""
+
+    def run(session: Session, *, email: str, password: str, secret: bytes) -> Any:
+        guard.count_attempt(email=email, address=address)
+        with guard.hashing_slot():
+            return begin(session, email=email, password=password, secret=secret)
+
+    return run
 
 
 @router.post("/logout")
@@ -334,5 +356,5 @@ def _say(exc: AppError) -> str:
 
 
 def _status(exc: AppError) -> int:
-    """A form's failure is a 400 page; not this account's key stays 404, a busy database 503."""
-    return exc.status_code if exc.status_code == 404 or exc.status_code >= 500 else 400
+    """A form's failure is a 400 page; a missing key stays 404, too many tries 429, busy 503."""
+    return exc.status_code if exc.status_code in (404, 429) or exc.status_code >= 500 else 400
