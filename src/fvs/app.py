@@ -26,6 +26,7 @@ from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
+from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
 from fvs.pipeline import state, steps
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
+    # Inside RequestIds, so a 413 carries its request id too.
+    app.add_middleware(BodyLimits, settings=settings)
     app.add_middleware(RequestIds)
     _add_routes(app)
     _add_docs(app)

@@ -70,17 +70,16 @@ def signup_page(request: Request, signed_in: MaybeSignedIn) -> Response:
     return _auth_page(request, "signup")
 
 
-@router.post("/signup", dependencies=[PreLoginForm])
+@router.post("/signup")
 def signup(
     request: Request,
     session: WriteSession,
     studio: StudioDep,
     guard: SignInGuardDep,
-    email: FormText = "",
-    password: FormText = "",
+    form: PreLoginForm,
 ) -> Response:
     begin = _guarded(guard, client_address(request), accounts.sign_up)
-    return _start_session(request, session, studio, "signup", begin, email, password)
+    return _start_session(request, session, studio, "signup", begin, form.email, form.password)
 
 
 @router.get("/login")
@@ -90,17 +89,16 @@ def login_page(request: Request, signed_in: MaybeSignedIn) -> Response:
     return _auth_page(request, "login")
 
 
-@router.post("/login", dependencies=[PreLoginForm])
+@router.post("/login")
 def login(
     request: Request,
     session: WriteSession,
     studio: StudioDep,
     guard: SignInGuardDep,
-    email: FormText = "",
-    password: FormText = "",
+    form: PreLoginForm,
 ) -> Response:
     begin = _guarded(guard, client_address(request), accounts.sign_in)
-    return _start_session(request, session, studio, "login", begin, email, password)
+    return _start_session(request, session, studio, "login", begin, form.email, form.password)
 
 
 def _start_session(
