@@ -26,6 +26,7 @@ from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
+from fvs.media import images
 from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
@@ -52,6 +53,7 @@ DOCS_ASSETS = "/docs/assets"
 def build_studio(settings: Settings) -> Studio:
     """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    images.configure(settings.max_image_pixels)  # for the API's uploads and the pipeline's steps
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)

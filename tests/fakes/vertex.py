@@ -93,6 +93,7 @@ class FakeVertex:
     never_finish: bool = False
     latency_seconds: float = 0.0  # added to every answer: a provider far away
     image_size_override: tuple[int, int] | None = None
+    image_bytes_override: bytes | None = None  # answered as the PNG: a bomb, or garbage
     requests: list[Recorded] = field(default_factory=list)
     plan_faults: list[str] = field(default_factory=list)  # broken_json | bad_durations | ...
     base_url: str = ""
@@ -150,6 +151,7 @@ class FakeVertex:
             self._files.clear()
             self._blocked_images = 0
         self.polls_before_done, self.never_finish, self.image_size_override = 1, False, None
+        self.image_bytes_override = None
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -250,7 +252,8 @@ class FakeVertex:
         label = image_config.get("imageSize")
         size = registry.IMAGE_SIZES.get((label, aspect)) if label else UNSIZED_IMAGE.get(aspect)
         width, height = self.image_size_override or size or (1024, 1024)
-        blob = {"mimeType": "image/png", "data": _b64(png_bytes(width, height))}
+        data = self.image_bytes_override or png_bytes(width, height)
+        blob = {"mimeType": "image/png", "data": _b64(data)}
         return JSONResponse(_answer([{"text": "Here is the image."}, {"inlineData": blob}]))
 
     def _predict_images(self, model: str, body: dict[str, Any], match: Any) -> Response:
