@@ -5,6 +5,7 @@ from __future__ import annotations
 import psutil
 import pytest
 
+from fvs.accounts import sessions
 from fvs.ops.body_limits import upload_cap
 from tests.ops.stream_upload import stream_upload
 from tests.threaded_server import serve_in_thread
@@ -129,3 +130,23 @@ def test_a_signed_in_route_gets_the_modest_cap_once_a_credential_is_shown(settin
             headers={"Content-Type": "application/json", "Cookie": "fvs_session=made-up"},
         )
     _assert_too_large(answer, settings.max_signed_in_body_bytes)
+
+
+@pytest.mark.settings(max_upload_bytes=MB, max_uploads=2)
+def test_a_signed_in_page_upload_gets_the_upload_cap(settings, studio, make_agent):
+    agent = make_agent()
+    started = studio.db.transact(
+        lambda s: sessions.start_session(
+            s, account_id=agent.account_id, secret=settings.resolved_secret
+        )
+    )
+    cookie = {"Cookie": f"fvs_session={started.token}"}
+    multipart = {"Content-Type": "multipart/form-data; boundary=xyz", **cookie}
+    cap = upload_cap(settings)
+    with serve_in_thread(settings) as url:
+        over = stream_upload(url, "/projects", total=120 * MB, headers=multipart, prefix=FILE_PART)
+        # Past the signed-in cap but under the upload cap: read whole, then the CSRF check.
+        under = stream_upload(url, "/projects", total=2 * MB, headers=multipart, prefix=FILE_PART)
+    _assert_too_large(over, cap)
+    assert settings.max_signed_in_body_bytes < 2 * MB < cap
+    assert under.status != 413, under
