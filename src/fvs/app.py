@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from fvs import migrate
 from fvs.accounts.endpoints import router as account_api_router
+from fvs.accounts.throttle import SignInGuard
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
@@ -25,6 +26,8 @@ from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
+from fvs.media import images
+from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
 from fvs.pipeline import state, steps
@@ -50,6 +53,7 @@ DOCS_ASSETS = "/docs/assets"
 def build_studio(settings: Settings) -> Studio:
     """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    images.configure(settings.max_image_pixels)  # for the API's uploads and the pipeline's steps
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
@@ -107,7 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan(settings),
     )
+    app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
+    # Inside RequestIds, so a 413 carries its request id too.
+    app.add_middleware(BodyLimits, settings=settings)
     app.add_middleware(RequestIds)
     _add_routes(app)
     _add_docs(app)
@@ -244,7 +251,9 @@ def _is_page(request: Request) -> bool:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status_code)
+        # Some refusals tell the client when to come back (a 429's Retry-After).
+        headers = getattr(exc, "headers", None)
+        return JSONResponse(exc.to_json(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,7 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +59,31 @@ class Settings(BaseSettings):
     max_request_json_bytes: int = Field(default=256 * 1024)
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Per uploaded file.")
     max_uploads: int = Field(default=8)
+    max_anonymous_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Body cap before a key or session is shown."
+    )
+    max_signed_in_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Body cap of signed-in routes but render submit."
+    )
+    max_image_pixels: int = Field(
+        default=40_000_000, ge=1, description="Largest image (width x height) decoded anywhere."
+    )
+    # Password guessing: sliding windows per account and per client address.
+    rate_limit_url: str | None = Field(
+        default=None, description="Shared counts: redis://...; default: in this process's memory."
+    )
+    sign_in_rate_per_account: str = Field(
+        default="10/minute", description="Sign-in and sign-up attempts per email."
+    )
+    sign_in_rate_per_address: str = Field(
+        default="30/minute", description="Sign-in and sign-up attempts per client address."
+    )
+    password_hash_concurrency: int = Field(
+        default=min(4, 2 * (os.cpu_count() or 1)), ge=1, description="argon2 hashes at once."
+    )
+    password_hash_wait_seconds: float = Field(
+        default=2.0, ge=0, description="How long a sign-in waits for a hash slot before a 503."
+    )
     hold_timeout_seconds: int = Field(default=6 * 3600, description="Deadline of render holds.")
     allow_standins: bool = Field(default=True, description="Render unconfigured models locally.")
     # Google (Vertex AI). google-genai 3.x runs Veo and Imagen only in Vertex mode.
@@ -75,6 +101,12 @@ class Settings(BaseSettings):
     )
     metrics_token: str | None = Field(default=None, description="Bearer token for /metrics.")
     log_format: Literal["text", "json"] = Field(default="text", description="text or json.")
+
+    @field_validator("sign_in_rate_per_account", "sign_in_rate_per_address")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        limits.parse(value)  # "10/minute", "100 per hour": a typo stops the studio at start
+        return value
 
     @property
     def google_configured(self) -> bool:

@@ -107,6 +107,7 @@ class FakeVertex:
     latency_seconds: float = 0.0  # added to every answer: a provider far away
     image_size_override: tuple[int, int] | None = None
     music_seconds: float = MUSIC_SECONDS  # each Lyria clip's length; Lyria 2 makes 30 s
+    image_bytes_override: bytes | None = None  # answered as the PNG: a bomb, or garbage
     requests: list[Recorded] = field(default_factory=list)
     plan_faults: list[str] = field(default_factory=list)  # broken_json | bad_durations | ...
     base_url: str = ""
@@ -173,6 +174,7 @@ class FakeVertex:
             self._blocked_tracks.clear()
         self.polls_before_done, self.never_finish, self.image_size_override = 1, False, None
         self.music_seconds = MUSIC_SECONDS
+        self.image_bytes_override = None
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -281,7 +283,8 @@ class FakeVertex:
         label = image_config.get("imageSize")
         size = registry.IMAGE_SIZES.get((label, aspect)) if label else UNSIZED_IMAGE.get(aspect)
         width, height = self.image_size_override or size or (1024, 1024)
-        blob = {"mimeType": "image/png", "data": _b64(png_bytes(width, height))}
+        data = self.image_bytes_override or png_bytes(width, height)
+        blob = {"mimeType": "image/png", "data": _b64(data)}
         return JSONResponse(_answer([{"text": "Here is the image."}, {"inlineData": blob}]))
 
     def _predict_images(self, model: str, body: dict[str, Any], match: Any) -> Response:

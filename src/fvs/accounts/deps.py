@@ -17,17 +17,23 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from fvs.accounts import cookies, sessions
 from fvs.accounts.service import get_account
+from fvs.accounts.throttle import SignInGuard
 from fvs.deps import StudioDep
-from fvs.errors import AppError
+from fvs.errors import AppError, ValidationFailed
 from fvs.models import Account
 from fvs.studio import Studio
 
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+# Email, password and CSRF token; no files. Strangers post these, so they are kept tight.
+SIGN_IN_FORM_LIMITS = {"max_files": 0, "max_fields": 8, "max_part_size": 64 * 1024}
 
 
 class NotSignedIn(AppError):
@@ -126,9 +132,19 @@ async def page_session(signed_in: MaybeSignedIn) -> SignedIn:
 PageSession = Annotated[SignedIn, Depends(page_session)]
 
 
-async def form_writer(request: Request, signed_in: PageSession) -> SignedIn:
+async def read_form(request: Request, **limits: int) -> FormData:
+    """The posted form, parsed within limits on its parts; a refused form is 422 `body`."""
+    try:
+        return await request.form(**limits)
+    except (MultiPartException, HTTPException) as exc:
+        message = getattr(exc, "message", None) or getattr(exc, "detail", "")
+        raise ValidationFailed("body", f"form refused: {message}") from None
+
+
+async def form_writer(request: Request, signed_in: PageSession, studio: StudioDep) -> SignedIn:
     """A signed-in form post whose hidden csrf_token matches the session's, else 403."""
-    form = await request.form()
+    # The new-project form carries the uploads; no other signed-in form carries files.
+    form = await read_form(request, max_files=studio.settings.max_uploads, max_fields=500)
     if not tokens_match(_text(form.get(CSRF_FIELD)), signed_in.csrf_token):
         raise CsrfFailed()
     return signed_in
@@ -137,14 +153,39 @@ async def form_writer(request: Request, signed_in: PageSession) -> SignedIn:
 FormWriter = Annotated[SignedIn, Depends(form_writer)]
 
 
-async def pre_login_form(request: Request) -> None:
+@dataclass(frozen=True)
+class SignInForm:
+    email: str
+    password: str
+
+
+async def pre_login_form(request: Request) -> SignInForm:
     """A sign-up or login post: the hidden field must equal the fvs_csrf cookie (403)."""
-    form = await request.form()
+    # Read here, not by FastAPI's Form(): a stranger's form gets these tight limits.
+    form = await read_form(request, **SIGN_IN_FORM_LIMITS)
     if not tokens_match(_text(form.get(CSRF_FIELD)), request.cookies.get(cookies.CSRF_COOKIE)):
         raise CsrfFailed("the form expired or the fvs_csrf cookie is missing; reload the page")
+    return SignInForm(
+        email=_text(form.get("email")) or "", password=_text(form.get("password")) or ""
+    )
 
 
-PreLoginForm = Depends(pre_login_form)
+PreLoginForm = Annotated[SignInForm, Depends(pre_login_form)]
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, as the sign-in limits count it."""
+    # The one place to read it: behind a trusted proxy this becomes the forwarded address.
+    return request.client.host if request.client else "unknown"
+
+
+def sign_in_guard(request: Request) -> SignInGuard:
+    """The app's limits on password attempts (built by create_app)."""
+    guard: SignInGuard = request.app.state.sign_in_guard
+    return guard
+
+
+SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]
 
 
 def tokens_match(given: str | None, expected: str | None) -> bool:

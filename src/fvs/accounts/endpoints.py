@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse, Response
 
 from fvs.accounts import cookies, sessions
 from fvs.accounts import service as accounts
-from fvs.accounts.deps import ApiWriter, CurrentSession
+from fvs.accounts.deps import ApiWriter, CurrentSession, SignInGuardDep, client_address
+from fvs.accounts.emails import normalise_email
 from fvs.accounts.schemas import Credentials, DefaultsOut, SessionOut
 from fvs.deps import StudioDep, WriteSession
 from fvs.errors import ValidationFailed
@@ -30,14 +31,23 @@ def get_session(signed_in: CurrentSession) -> SessionOut:
 # so this sign-in needs no CSRF token.
 @router.post("/session")
 def sign_in(
-    body: Credentials, request: Request, session: WriteSession, studio: StudioDep
+    body: Credentials,
+    request: Request,
+    session: WriteSession,
+    studio: StudioDep,
+    guard: SignInGuardDep,
 ) -> JSONResponse:
-    started = accounts.sign_in(
-        session, email=body.email, password=body.password, secret=studio.settings.resolved_secret
-    )
+    guard.count_attempt(email=body.email, address=client_address(request))
+    with guard.hashing_slot():
+        started = accounts.sign_in(
+            session,
+            email=body.email,
+            password=body.password,
+            secret=studio.settings.resolved_secret,
+        )
     answer = SessionOut(
         account_id=started.record.account_id,
-        email=accounts.normalise_email(body.email),
+        email=normalise_email(body.email),
         csrf_token=started.record.csrf_token,
     )
     response = JSONResponse(answer.model_dump())

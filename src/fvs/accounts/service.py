@@ -7,11 +7,11 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fvs.accounts import repository, sessions
+from fvs.accounts.emails import TooLong, normalise_email
 from fvs.accounts.schemas import DefaultsOut
 from fvs.billing import service as billing
 from fvs.config import Settings
@@ -19,7 +19,6 @@ from fvs.errors import AppError, Conflict, NotFound, ValidationFailed
 from fvs.models import Account
 from fvs.options.defaults import studio_defaults, validate_defaults
 
-MAX_EMAIL = 320
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 hashes anything, but nobody needs a megabyte of password
 _hasher = PasswordHasher()
@@ -33,20 +32,6 @@ class WrongCredentials(AppError):
         super().__init__("email or password is wrong")
 
 
-def normalise_email(email: str) -> str:
-    """The address as stored (lower case), or 422: checked by email-validator, length first."""
-    email = email.strip()
-    # Bound the work before parsing: no address is longer than 320 characters.
-    if not email or len(email) > MAX_EMAIL or not email.isprintable():
-        raise ValidationFailed("email", "not a valid email address")
-    try:
-        # Special-use domains (studio.local, example.test) are fine for a self-hosted studio.
-        checked = validate_email(email, check_deliverability=False, globally_deliverable=False)
-    except EmailNotValidError:
-        raise ValidationFailed("email", "not a valid email address") from None
-    return checked.normalized.lower()
-
-
 def create_account(
     session: Session,
     *,
@@ -56,10 +41,13 @@ def create_account(
 ) -> Account:
     """Create an account with an empty wallet; 409 if the email is taken."""
     email = normalise_email(email)
-    if repository.by_email(session, email) is not None:
-        raise Conflict(f"an account for {email} already exists", field="email")
+    # The password rules come first: a weak password gets the same 422 whoever owns the email.
     if password is not None:
         _check_new_password(password, field="password")
+    if repository.by_email(session, email) is not None:
+        if password:  # pay for the hash a new account would cost, so timing says nothing
+            _hasher.hash(password)
+        raise Conflict(f"an account for {email} already exists", field="email")
     account = Account(
         email=email,
         defaults=defaults or {},
@@ -95,6 +83,8 @@ def authenticate(session: Session, *, email: str, password: str) -> Account:
     """The account with this email and password, or WrongCredentials; same time either way."""
     try:
         account = repository.by_email(session, normalise_email(email))
+    except TooLong:
+        raise  # no account can have it; refused before any hashing, naming the field
     except ValidationFailed:
         account = None
     stored = account.password_hash if account is not None else None

@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from fvs.media.encode import partial_path
+from fvs.media.images import load_rgb, open_image
 
 BACKGROUND = (18, 18, 20)
 GUTTER = 8
@@ -24,8 +25,7 @@ def sheet_size(count: int, *, columns: int, thumb_width: int, thumb_height: int)
 
 def _thumbnail(path: Path, width: int, height: int) -> Image.Image:
     """Cover-fit one image into a width x height cell."""
-    with Image.open(path) as img:
-        rgb = img.convert("RGB")
+    rgb = load_rgb(path, reduce_to=(width, height))
     scale = max(width / rgb.width, height / rgb.height)
     box_w, box_h = width / scale, height / scale
     left, top = (rgb.width - box_w) / 2, (rgb.height - box_h) / 2
@@ -42,7 +42,7 @@ def make_contact_sheet(
         raise ValueError("a contact sheet needs at least one image")
     if columns < 1 or thumb_width < 1:
         raise ValueError("columns and thumb_width must be positive")
-    with Image.open(images[0]) as first:
+    with open_image(images[0]) as first:
         thumb_height = max(1, round(thumb_width * first.height / first.width))
     sheet = Image.new(
         "RGB",

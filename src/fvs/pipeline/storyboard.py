@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from fvs.billing import pricing
 from fvs.jobs.service import JobRef
+from fvs.media.images import load_rgba
 from fvs.models import Project
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import repository, state
@@ -66,8 +66,7 @@ def _paint_references(
 
 def _as_png(source: Path, out: Path) -> None:
     """Store an uploaded reference image as the subject's PNG reference."""
-    with Image.open(source) as image:
-        image.convert("RGBA").save(out, format="PNG")
+    load_rgba(source).save(out, format="PNG")
 
 
 def _record_references(

@@ -29,7 +29,8 @@ files={"request_json": (None, json.dumps(body))})`.
 the screenplay toward `scene_target_duration_seconds` (4–600); `custom` films the
 request's own `shots` with no planner call and no planning charge; `music` cuts the
 film on the beats of the `audio` part (or a `soundtrack` asset), or of a track the studio
-composes, and the film lasts as long as the track. `visual_style_preset` picks the look (see `GET /api/agent/models`).
+composes, and the film lasts as long as the track. `visual_style_preset` picks the look
+(see `GET /api/agent/models`).
 Describe uploaded files in `assets` (`filename`, `label`, `purpose`).
 
 **Polling.** `GET` the answer's `status_url` until `status` is `completed`, `failed` or

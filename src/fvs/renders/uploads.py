@@ -9,16 +9,14 @@ from the bytes, not trusted from the client. A part whose name promises a kind
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from PIL import Image, UnidentifiedImageError
-
 from fvs.errors import ValidationFailed
 from fvs.media.audio import UnreadableAudio, decode_audio
+from fvs.media.images import ImageTooLarge, UnreadableImage, open_image
 from fvs.renders.schemas import RenderRequest
 
 AUDIO_MAGIC = (
@@ -101,7 +99,7 @@ def _classify(part: str, filename: str, data: bytes) -> Upload:
     if not data:
         raise ValidationFailed(part, f"the uploaded file {filename!r} is empty")
     safe = safe_filename(filename or part) or part
-    image = _image_type(data)
+    image = _image_type(part, filename, data)
     if image:
         return Upload(part, safe, "image", image, data)
     for magic, ctype in AUDIO_MAGIC:
@@ -202,11 +200,15 @@ def check_tracks(request: RenderRequest, uploads: Sequence[Upload], *, music: bo
     return seconds
 
 
-def _image_type(data: bytes) -> str | None:
+def _image_type(part: str, filename: str, data: bytes) -> str | None:
+    """The image's content type from its header; None if no image; 422 if it is too large."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
+        # The size is read from the header before anything is decoded: bombs stop here.
+        with open_image(data) as image:
             fmt = (image.format or "").lower()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            image.verify()
+    except ImageTooLarge as exc:
+        raise ValidationFailed(part, f"{filename!r}: {exc}") from None
+    except (UnreadableImage, OSError, SyntaxError, ValueError):
         return None
     return {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}.get(fmt)

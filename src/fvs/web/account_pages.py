@@ -24,7 +24,11 @@ from fvs.accounts.deps import (
     PageSession,
     PreLoginForm,
     SignedIn,
+    SignInGuardDep,
+    client_address,
 )
+from fvs.accounts.emails import MAX_EMAIL
+from fvs.accounts.throttle import SignInGuard
 from fvs.deps import ReadSession, StudioDep, WriteSession, attempt
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
@@ -66,15 +70,16 @@ def signup_page(request: Request, signed_in: MaybeSignedIn) -> Response:
     return _auth_page(request, "signup")
 
 
-@router.post("/signup", dependencies=[PreLoginForm])
+@router.post("/signup")
 def signup(
     request: Request,
     session: WriteSession,
     studio: StudioDep,
-    email: FormText = "",
-    password: FormText = "",
+    guard: SignInGuardDep,
+    form: PreLoginForm,
 ) -> Response:
-    return _start_session(request, session, studio, "signup", accounts.sign_up, email, password)
+    begin = _guarded(guard, client_address(request), accounts.sign_up)
+    return _start_session(request, session, studio, "signup", begin, form.email, form.password)
 
 
 @router.get("/login")
@@ -84,15 +89,16 @@ def login_page(request: Request, signed_in: MaybeSignedIn) -> Response:
     return _auth_page(request, "login")
 
 
-@router.post("/login", dependencies=[PreLoginForm])
+@router.post("/login")
 def login(
     request: Request,
     session: WriteSession,
     studio: StudioDep,
-    email: FormText = "",
-    password: FormText = "",
+    guard: SignInGuardDep,
+    form: PreLoginForm,
 ) -> Response:
-    return _start_session(request, session, studio, "login", accounts.sign_in, email, password)
+    begin = _guarded(guard, client_address(request), accounts.sign_in)
+    return _start_session(request, session, studio, "login", begin, form.email, form.password)
 
 
 def _start_session(
@@ -111,8 +117,25 @@ def _start_session(
             session, lambda: begin(session, email=email, password=password, secret=secret)
         )
     except AppError as exc:
-        return _auth_page(request, form, email=email, error=exc.message, status=_status(exc))
+        # Echo what was typed, but never more than an address can hold.
+        echoed = email[:MAX_EMAIL]
+        page = _auth_page(request, form, email=echoed, error=exc.message, status=_status(exc))
+        page.headers.update(getattr(exc, "headers", {}))  # a 429's Retry-After
+        return page
     return _into_settings(request, started.token)
+
+
+def _guarded(
+    guard: SignInGuard, address: str, begin: Callable[..., sessions.StartedSession]
+) -> Callable[..., sessions.StartedSession]:
+    """Sign-up or sign-in counted against the attempt limits, hashing in one of the few slots."""
+
+    def run(session: Session, *, email: str, password: str, secret: bytes) -> Any:
+        guard.count_attempt(email=email, address=address)
+        with guard.hashing_slot():
+            return begin(session, email=email, password=password, secret=secret)
+
+    return run
 
 
 @router.post("/logout")
@@ -331,5 +354,5 @@ def _say(exc: AppError) -> str:
 
 
 def _status(exc: AppError) -> int:
-    """A form's failure is a 400 page; not this account's key stays 404, a busy database 503."""
-    return exc.status_code if exc.status_code == 404 or exc.status_code >= 500 else 400
+    """A form's failure is a 400 page; a missing key stays 404, too many tries 429, busy 503."""
+    return exc.status_code if exc.status_code in (404, 429) or exc.status_code >= 500 else 400

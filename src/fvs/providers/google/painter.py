@@ -7,7 +7,6 @@ returns, the file on disk is a PNG of exactly the size asked for.
 
 from __future__ import annotations
 
-import io
 import mimetypes
 import os
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from google.genai import types
 from PIL import Image, ImageOps
 
+from fvs.media.images import ImageTooLarge, UnreadableImage, load_rgb
 from fvs.providers.base import ContinuityBible, ImageSize, ShotPlan, Subject
 from fvs.providers.google.client import (
     GoogleModel,
@@ -30,6 +30,10 @@ SIZE_LABELS = ("1K", "2K", "4K")
 
 class NoImageReturned(GoogleProviderError):
     """The image model answered without an image (usually a safety block)."""
+
+
+class UnusableImage(GoogleProviderError):
+    """The image model answered with bytes that are no image, or too large a one."""
 
 
 def image_config_for(size: ImageSize) -> tuple[str, str]:
@@ -81,8 +85,11 @@ def _image_part(path: Path) -> types.Part:
 
 def save_png(data: bytes, size: ImageSize, out_path: Path) -> Path:
     """Write image bytes as a PNG of exactly `size`, cropping to fill rather than stretching."""
-    with Image.open(io.BytesIO(data)) as image:
-        rgb = image.convert("RGB")
+    try:
+        # A model's image is a stranger's too: a bomb fails this step, never the worker.
+        rgb = load_rgb(data, reduce_to=(size.width, size.height))
+    except (ImageTooLarge, UnreadableImage) as exc:
+        raise UnusableImage(f"the image model returned an unusable image: {exc}") from None
     if rgb.size != (size.width, size.height):
         rgb = ImageOps.fit(rgb, (size.width, size.height), Image.Resampling.LANCZOS)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from fvs.media.encode import ClipEncoder, rgb_to_yuv420
+from fvs.media.images import load_rgb
 from fvs.providers.base import ClipSpec, ShotPlan
 
 MARGIN = 1.2  # source planes are this much larger than the frame, room to move
@@ -61,8 +62,7 @@ def prepare_source(keyframe: Path, width: int, height: int) -> SourcePlanes:
     pad_x = 2 * round(width * (MARGIN - 1) / 4)
     pad_y = 2 * round(height * (MARGIN - 1) / 4)
     src_w, src_h = width + 2 * pad_x, height + 2 * pad_y
-    with Image.open(keyframe) as img:
-        rgb = img.convert("RGB")
+    rgb = load_rgb(keyframe, reduce_to=(src_w, src_h))
     scale = max(src_w / rgb.width, src_h / rgb.height)
     fit_w, fit_h = math.ceil(rgb.width * scale), math.ceil(rgb.height * scale)
     left, top = (fit_w - src_w) / 2, (fit_h - src_h) / 2

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from fvs.media.images import ImageTooLarge, UnreadableImage, open_image
 from fvs.providers.base import ContinuityBible, ImageSize, ShotPlan, Subject
 from fvs.providers.local.looks import apply_look
 from fvs.providers.local.planner import SUBJECT_NOUNS
@@ -212,11 +213,11 @@ def _load_sprite(path: Path | None) -> Image.Image | None:
     if path is None:
         return None
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             if "A" not in image.getbands():
                 return None
             sprite = image.convert("RGBA")
-    except OSError:
+    except (OSError, ImageTooLarge, UnreadableImage):
         return None
     box = sprite.getchannel("A").getbbox()
     return sprite.crop(box) if box else None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from fvs.media.images import load_rgb
 from fvs.providers.base import ReferenceUse
 from fvs.providers.local.subjects import Candidate
 
@@ -45,9 +46,8 @@ class Dressing:
 def image_palette(path: Path) -> tuple[str, ...] | None:
     """Up to three dominant colours of an image, most common first; None if unreadable."""
     try:
-        with Image.open(path) as image:
-            small = image.convert("RGB").resize((64, 64))
-    except (OSError, UnidentifiedImageError, ValueError):
+        small = load_rgb(path, reduce_to=(64, 64)).resize((64, 64))
+    except (OSError, UnidentifiedImageError, ValueError):  # ImageTooLarge is a ValueError
         return None
     quantised = small.quantize(colors=3, method=Image.Quantize.MEDIANCUT)
     palette = quantised.getpalette() or []
