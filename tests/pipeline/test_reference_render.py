@@ -11,6 +11,7 @@ from PIL import Image
 
 from fvs.billing import repository as ledger
 from fvs.media.cuts import detect_cuts
+from fvs.media.loudness import measure_loudness
 from fvs.media.probe import is_faststart, probe
 from tests.conftest import wait_for
 
@@ -41,7 +42,13 @@ def test_reference_payload_renders_to_spec(client, make_agent, settings):
     cuts = detect_cuts(final)
     assert len(cuts) == 2, cuts
     assert abs(cuts[0] - 8) <= 1 / 24 and abs(cuts[1] - 16) <= 1 / 24
-    assert status["stage_providers"]["production"]["stream_copied"] is True
+    production = status["stage_providers"]["production"]
+    assert production["stream_copied"] is True  # the picture; only the sound is levelled
+    # Every final is delivered at -14 LUFS with true peak at or under -1 dBTP, as measured.
+    loudness = measure_loudness(final)
+    assert abs(loudness.integrated_lufs + 14) <= 1 and loudness.true_peak_dbtp <= -1
+    assert production["integrated_lufs"] == loudness.integrated_lufs
+    assert production["true_peak_dbtp"] == loudness.true_peak_dbtp
     for shot in range(1, 4):
         with Image.open(folder / "keyframes" / f"shot-{shot:02d}.png") as keyframe:
             assert keyframe.size == (1024, 576)

@@ -12,10 +12,12 @@ than limited or distorted.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fvs.media.encode import partial_path
 from fvs.media.ffmpeg import MediaError, run_ffmpeg, run_ffmpeg_report
 
 TARGET_LUFS = -14.0
@@ -94,11 +96,12 @@ def normalise_loudness(
     target_lufs: float = TARGET_LUFS,
     true_peak_dbtp: float = TARGET_TRUE_PEAK,
     duration_seconds: float | None = None,
+    partial: bool = False,
 ) -> Path:
     """Write target with its audio at target_lufs and under true_peak_dbtp; video is copied.
 
     duration_seconds, when given, ends the output there (loudnorm's last block can
-    run a few milliseconds past its input).
+    run a few milliseconds past its input). With partial, target appears only once whole.
     """
     base = _loudnorm(target_lufs, true_peak_dbtp)
     measured = _first_pass(source, base)
@@ -107,12 +110,19 @@ def normalise_loudness(
         f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
         f":offset={measured['target_offset']}:linear=true"
     )
-    run_ffmpeg(
-        ["-y", "-i", str(source), "-map", "0:v?", "-map", "0:a:0", "-c:v", "copy",
-         "-af", second, "-ar", OUTPUT_RATE, *_codec_args(target),
-         *(["-t", f"{duration_seconds:.6f}"] if duration_seconds else []), str(target)],
-        timeout=FFMPEG_TIMEOUT,
-    )  # fmt: skip
+    written = partial_path(target) if partial else target
+    try:
+        run_ffmpeg(
+            ["-y", "-i", str(source), "-map", "0:v?", "-map", "0:a:0", "-c:v", "copy",
+             "-af", second, "-ar", OUTPUT_RATE, *_codec_args(target),
+             *(["-t", f"{duration_seconds:.6f}"] if duration_seconds else []), str(written)],
+            timeout=FFMPEG_TIMEOUT,
+        )  # fmt: skip
+        if partial:
+            os.replace(written, target)
+    finally:
+        if partial:
+            written.unlink(missing_ok=True)
     return target
 
 

@@ -9,8 +9,10 @@ crash finds its outputs recorded and does no paid work twice.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -20,8 +22,11 @@ from fvs.jobs.service import JobRef
 from fvs.media.concat import JoinResult, join_clips
 from fvs.media.contact_sheet import make_contact_sheet
 from fvs.media.encode import DELIVERY_FPS
+from fvs.media.levels import even_out
+from fvs.media.loudness import Loudness, measure_loudness, normalise_loudness
 from fvs.media.music import MusicAnalysis
 from fvs.media.music_cut import MusicCut, Span, cut_to_music
+from fvs.media.probe import probe
 from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import music, remote_film, repository, requested_assets, state, storyboard
@@ -351,20 +356,19 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     plan = begun.plan
-    cut: MusicCut | None = None
     with studio.storage.workspace(job.project_id) as workspace:
         if begun.render.is_music:
             cut, final_size = _cut_to_music(studio, workspace, job.project_id, plan, begun.render)
-            joined = cut.joined
+            joined, loudness = cut.joined, cut.loudness
         else:
-            joined, final_size = _join_and_check(workspace, job.project_id, plan)
+            joined, loudness, final_size = _join_and_check(workspace, job.project_id, plan)
         sheet_size = _contact_sheet(studio, workspace, job.project_id)
     copied = "Joined without re-encoding." if joined.stream_copied else ""
     brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
         _record_deliverables(session, project, final_size=final_size, sheet_size=sheet_size)
-        _record_production_provider(project, joined, cut)
+        _record_production_provider(project, joined, loudness)
         credits = pricing.production_credits(joined.media.duration_seconds)
         state.settle_stage(session, project, Stage.PRODUCTION, credits)
         record_brief(session, project, brief)
@@ -396,31 +400,36 @@ def _record_deliverables(
         )
 
 
-def _record_production_provider(project: Project, joined: JoinResult, cut: MusicCut | None) -> None:
-    """Note that production ran on the local ffmpeg, whether the join copied streams, and
-    (music mode) the loudness measured on the delivered file."""
+def _record_production_provider(project: Project, joined: JoinResult, loudness: Loudness) -> None:
+    """Note that production ran on the local ffmpeg, whether the join copied the video
+    streams, and the loudness measured on the delivered file."""
     production: dict[str, object] = {
         "provider": "local",
         "runs_on": "ffmpeg",
         "stream_copied": joined.stream_copied,
     }
-    if cut is not None:
-        production["integrated_lufs"] = cut.loudness.integrated_lufs
-        production["true_peak_dbtp"] = cut.loudness.true_peak_dbtp
+    production["integrated_lufs"] = loudness.integrated_lufs
+    production["true_peak_dbtp"] = loudness.true_peak_dbtp
     project.providers = {**project.providers, Stage.PRODUCTION: production}
 
 
-def _join_and_check(workspace: Workspace, project_id: str, plan: Plan) -> tuple[JoinResult, int]:
-    """Join the clips in shot order; a cut that misses the planned length fails the step."""
+def _join_and_check(
+    workspace: Workspace, project_id: str, plan: Plan
+) -> tuple[JoinResult, Loudness, int]:
+    """Level the clips, join them in shot order and normalise the film's loudness; a cut
+    that misses the planned length fails the step."""
     clips = [workspace.input(clip_key(project_id, s.index)) for s in plan.shots]
     final = workspace.output(project_key(project_id, FINAL), "video/mp4")
-    joined = join_clips(clips, final)
-    checked, planned = joined.media, plan.total_seconds
+    with tempfile.TemporaryDirectory() as folder:
+        joined = join_clips(even_out(clips, Path(folder)), Path(folder) / "joined.mp4")
+        normalise_loudness(joined.path, final, partial=True)
+    checked, planned = probe(final), plan.total_seconds
     if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
         raise StepFailed(
             f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
         )
-    return joined, final.stat().st_size
+    joined = JoinResult(final, joined.stream_copied, checked)
+    return joined, measure_loudness(final), final.stat().st_size
 
 
 def _cut_to_music(
