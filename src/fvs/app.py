@@ -30,6 +30,7 @@ from fvs.ops.request_ids import RequestIds
 from fvs.pipeline import state, steps
 from fvs.providers.endpoints import router as models_router
 from fvs.providers.factory import Providers
+from fvs.proxies import TrustedProxies
 from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _install_error_handlers(app)
     app.add_middleware(RequestIds)
+    # Added last, so outermost: every other layer sees the settled client, scheme and host.
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     _add_routes(app)
     _add_docs(app)
     return app

@@ -22,9 +22,7 @@ BODY = json.dumps({"email": EMAIL, "password": PASSWORD})
 @pytest.fixture
 def account(client) -> str:
     studio = client.app.state.studio
-    made = studio.db.transact(
-        lambda s: accounts.create_account(s, email=EMAIL, password=PASSWORD)
-    )
+    made = studio.db.transact(lambda s: accounts.create_account(s, email=EMAIL, password=PASSWORD))
     return str(made.id)
 
 
