@@ -42,6 +42,7 @@ from fvs.web.account_pages import router as account_pages_router
 from fvs.web.endpoints import router as studio_pages_router
 from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
+from fvs.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline.
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _install_error_handlers(app)
     app.add_middleware(RequestIds)
+    app.add_middleware(SecurityHeaders)
     # Added last, so outermost: every other layer sees the settled client, scheme and host.
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     _add_routes(app)
