@@ -47,7 +47,12 @@ class TrustedProxies:
         await self.app(scope, receive, send)
 
     def _apply_forwarded(self, scope: Scope) -> None:
-        headers = {k.lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            # A header sent on several lines is one comma-separated list (RFC 9110 5.3).
+            seen = headers.get(name.lower())
+            text = value.decode("latin-1")
+            headers[name.lower()] = f"{seen}, {text}" if seen is not None else text
         client = self._client(headers.get(b"x-forwarded-for", ""))
         if client is not None:
             scope["client"] = (client, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from fvs.accounts import service as accounts
 from fvs.app import create_app
-from fvs.config import Settings
+from fvs.config import Settings, parse_networks
+from fvs.proxies import TrustedProxies
 from tests.conftest import SMALL_RENDER
 from tests.live_server import LiveServer
 
@@ -131,3 +133,23 @@ def test_the_access_log_names_the_real_peer_unless_the_proxy_is_trusted(tmp_path
     assert "203.0.113.9" not in _access_log_client(tmp_path / "untrusted")
     trusted = _access_log_client(tmp_path / "trusted", FVS_TRUSTED_PROXIES="127.0.0.1")
     assert "203.0.113.9" in trusted
+
+
+def _settled(peer: str, trusted: str, headers: list[tuple[bytes, bytes]]) -> dict:
+    """Run the middleware once over a real ASGI call; the scope the app behind it saw."""
+    seen: dict = {}
+
+    async def app(scope, receive, send) -> None:
+        seen.update(scope)
+
+    scope = {"type": "http", "client": (peer, 5000), "scheme": "http", "headers": headers}
+    asyncio.run(TrustedProxies(app, parse_networks(trusted))(scope, None, None))
+    return seen
+
+
+def test_the_client_is_the_nearest_hop_that_is_not_our_proxy():
+    chain = [(b"x-forwarded-for", b"1.1.1.1, 203.0.113.9"), (b"x-forwarded-for", b"10.0.0.5")]
+    assert _settled("10.0.0.9", "10.0.0.0/8", chain)["client"] == ("203.0.113.9", 0)
+    assert _settled("198.51.100.1", "10.0.0.0/8", chain)["client"] == ("198.51.100.1", 5000)
+    junk = [(b"x-forwarded-for", b"not-an-address")]
+    assert _settled("10.0.0.9", "10.0.0.0/8", junk)["client"] == ("10.0.0.9", 5000)
