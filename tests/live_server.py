@@ -54,7 +54,8 @@ class LiveServer:
             try:
                 if requests.get(self.base_url + "/", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # A loaded machine may accept the probe but answer it after its 1 s timeout.
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 

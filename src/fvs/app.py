@@ -33,6 +33,7 @@ from fvs.ops.request_ids import RequestIds
 from fvs.pipeline import state, steps
 from fvs.providers.endpoints import router as models_router
 from fvs.providers.factory import Providers
+from fvs.proxies import TrustedProxies
 from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
 from fvs.renders.endpoints import router as renders_router
@@ -44,6 +45,7 @@ from fvs.web.account_pages import router as account_pages_router
 from fvs.web.endpoints import router as studio_pages_router
 from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
+from fvs.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline.
@@ -116,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Inside RequestIds, so a 413 carries its request id too.
     app.add_middleware(BodyLimits, settings=settings)
     app.add_middleware(RequestIds)
+    app.add_middleware(SecurityHeaders)
+    # Added last, so outermost: every other layer sees the settled client, scheme and host.
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     _add_routes(app)
     _add_docs(app)
     return app

@@ -113,7 +113,9 @@ def serve(
         except migrate.NotMigrated as exc:
             _fail(str(exc), code=1)
     logs.configure(settings.log_format)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    # proxy_headers off: uvicorn would trust 127.0.0.1's X-Forwarded-* itself; only
+    # FVS_TRUSTED_PROXIES decides (fvs.ops.proxies).
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
 
 
 @app.command("migrate")

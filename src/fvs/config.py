@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from functools import cached_property
@@ -12,6 +13,20 @@ from typing import Literal
 import limits
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str) -> tuple[Network, ...]:
+    """The comma-separated IPs and CIDRs of FVS_TRUSTED_PROXIES; ValueError names a bad one."""
+    networks = []
+    for item in (part.strip() for part in spec.split(",")):
+        if item:
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR block") from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -28,6 +43,10 @@ class Settings(BaseSettings):
     )
     public_base_url: str | None = Field(
         default=None, description="Origin for status/cancel/media URLs; else from the request."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="IPs/CIDRs whose X-Forwarded-For/-Proto/-Host count; empty trusts none.",
     )
     secret_key: str | None = Field(
         default=None, description="HMAC secret for keys and URLs; else generated in data_dir."
@@ -107,6 +126,16 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         limits.parse(value)  # "10/minute", "100 per hour": a typo stops the studio at start
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)  # a typo stops the server at start, not a proxy at request time
+        return value
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @property
     def google_configured(self) -> bool:

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from fvs import proxies
 from fvs.db import is_retryable
 from fvs.errors import ServiceBusy
 from fvs.studio import Studio
@@ -65,14 +66,10 @@ def attempt(session: Session, change: Callable[[], T]) -> T:
 
 
 def public_base_url(request: Request, studio: StudioDep) -> str:
-    """Our origin as the client sees it: FVS_PUBLIC_BASE_URL, else the proxy headers."""
+    """Our origin as the client sees it: FVS_PUBLIC_BASE_URL, else the (trusted-proxy) request."""
     if studio.settings.public_base_url:
         return studio.settings.public_base_url.rstrip("/")
-    proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
-    host = (
-        request.headers.get("x-forwarded-host") or request.headers.get("host") or request.url.netloc
-    )
-    return f"{proto}://{host.split(',')[0].strip()}"
+    return proxies.request_origin(request)
 
 
 BaseUrlDep = Annotated[str, Depends(public_base_url)]

@@ -2,7 +2,8 @@
 
 Every line carries the request id and, where there is one, the project and job id
 (context variables set by the request middleware and the job runner), so one render
-can be followed across replicas and workers. Agent keys and URL signatures are masked.
+can be followed across replicas and workers. Agent keys and signed or token-like query
+values (uvicorn's access log included) are masked.
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ request_id: ContextVar[str | None] = ContextVar("fvs_request_id", default=None)
 project_id: ContextVar[str | None] = ContextVar("fvs_project_id", default=None)
 job_id: ContextVar[int | None] = ContextVar("fvs_job_id", default=None)
 
-# An agent key, or the signature of a signed or presigned URL (ours, or S3's SigV4).
+# An agent key.
 AGENT_KEY = re.compile(r"fvs_[A-Za-z0-9_-]{8,}")
-SIGNATURE = re.compile(
-    r"([?&](?:sig|X-Amz-Signature|X-Amz-Credential|Signature)=)[^&\s\"']+", re.IGNORECASE
+# Query parameters of signed links (ours: exp, sig, dl; S3's SigV4 and SigV2; any signer's
+# Expires) and anything named like a credential: a log must not replay a link or a login.
+SIGNED_PARAMETER = re.compile(
+    r"([?&](?:sig|exp|dl|signature|expires|x-amz-[a-z-]+"
+    r"|[a-z_-]*(?:token|secret|password|passwd|credential|api_?key))=)[^&\s\"']+",
+    re.IGNORECASE,
 )
 
 
 def redact(text: str) -> str:
-    """The text with agent keys and URL signatures masked."""
-    return SIGNATURE.sub(r"\1[redacted]", AGENT_KEY.sub("[redacted]", text))
+    """The text with agent keys and signed or token-like query values masked."""
+    return SIGNED_PARAMETER.sub(r"\1[redacted]", AGENT_KEY.sub("[redacted]", text))
 
 
 @contextmanager

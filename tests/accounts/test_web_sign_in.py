@@ -5,9 +5,12 @@ from __future__ import annotations
 import statistics
 import time
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from fvs.accounts import sessions
+from fvs.app import create_app
 from fvs.models import WebSession
 from tests.accounts.web_helpers import (
     PASSWORD,
@@ -53,14 +56,17 @@ def test_signup_sets_a_locked_down_cookie_and_stores_only_its_hmac(client):
     assert page.status_code == 200 and "maker@example.com" in page.text
 
 
-def test_the_cookie_is_secure_behind_an_https_proxy(client):
-    token = form_token(client, "/signup")
-    response = client.post(
-        "/signup",
-        data={"email": new_email(), "password": PASSWORD, "csrf_token": token},
-        headers={"X-Forwarded-Proto": "https"},
-        follow_redirects=False,
-    )
+@pytest.mark.settings(trusted_proxies="10.0.0.1")
+def test_the_cookie_is_secure_behind_a_trusted_https_proxy(settings):
+    # From any other peer X-Forwarded-Proto is ignored: tests/ops/test_trusted_proxies.py.
+    with TestClient(create_app(settings), client=("10.0.0.1", 4000)) as client:
+        token = form_token(client, "/signup")
+        response = client.post(
+            "/signup",
+            data={"email": new_email(), "password": PASSWORD, "csrf_token": token},
+            headers={"X-Forwarded-Proto": "https"},
+            follow_redirects=False,
+        )
     assert response.status_code == 303
     cookie = next(
         c for c in response.headers.get_list("set-cookie") if c.startswith("fvs_session=")

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from fvs.app import create_app
 from fvs.renders import service as renders
 from tests.conftest import SMALL_RENDER, Agent, wait_for
 
@@ -278,13 +279,16 @@ def test_short_wallet_gets_402_with_amounts(client, make_agent):
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "studio.example"}
 
 
-def test_forwarded_headers_shape_the_urls(client, make_agent):
+@pytest.mark.settings(trusted_proxies="10.0.0.1")
+def test_forwarded_headers_from_a_trusted_proxy_shape_the_urls(settings, make_agent):
+    # Untrusted peers' forwarded headers are ignored: tests/ops/test_trusted_proxies.py.
     agent = make_agent()
-    body = client.post(
-        "/api/agent/renders",
-        headers={**agent.headers, **FORWARDED},
-        files={"request_json": (None, json.dumps(SMALL_RENDER))},
-    ).json()
+    with TestClient(create_app(settings), client=("10.0.0.1", 4000)) as behind_proxy:
+        body = behind_proxy.post(
+            "/api/agent/renders",
+            headers={**agent.headers, **FORWARDED},
+            files={"request_json": (None, json.dumps(SMALL_RENDER))},
+        ).json()
     assert body["status_url"].startswith("https://studio.example/api/agent/renders/proj_")
 
 

@@ -75,6 +75,16 @@ class Shots:
             shutil.copyfile(path, DOCS_SHOTS / path.name)
 
 
+def wait_until(page, expression: str, timeout: float = 30) -> None:
+    """Poll a JS expression until it is truthy. page.wait_for_function would eval() it in
+    the page, which the pages' CSP (no 'unsafe-eval') refuses; page.evaluate goes through
+    the DevTools protocol, which CSP does not govern."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"never true: {expression}"
+        time.sleep(0.1)
+
+
 def _grant(settings: Settings, account_id: str) -> None:
     studio = build_studio(settings)
     try:
@@ -141,10 +151,10 @@ def test_a_render_watched_live_in_the_browser(browser, settings, tmp_path):
         )
         assert approved.status_code == 200, approved.text
         page.locator("video#final").wait_for(timeout=90_000)
-        page.wait_for_function(
+        wait_until(
+            page,
             "document.querySelector('video#final') && "
             "document.querySelector('video#final').readyState >= 2",
-            timeout=30_000,
         )
         assert page.evaluate("window.__sameDocument") is True  # updated in place, never reloaded
         assert page.locator("#progress-label").inner_text() == "Completed"

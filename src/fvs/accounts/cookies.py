@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fvs import proxies
 from fvs.accounts.sessions import LIFETIME
 
 COOKIE = "fvs_session"
@@ -12,8 +13,8 @@ CSRF_COOKIE = "fvs_csrf"  # double-submit token for the forms shown before sign-
 
 
 def is_https(request: Request) -> bool:
-    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
-    return proto.split(",")[0].strip().lower() == "https"
+    # X-Forwarded-Proto counts only from a trusted proxy: fvs.ops.proxies settles the scheme.
+    return proxies.is_https(request)
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:

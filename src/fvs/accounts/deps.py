@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
+from fvs import proxies
 from fvs.accounts import cookies, sessions
 from fvs.accounts.service import get_account
 from fvs.accounts.throttle import SignInGuard
@@ -175,8 +176,8 @@ PreLoginForm = Annotated[SignInForm, Depends(pre_login_form)]
 
 def client_address(request: Request) -> str:
     """The address a request came from, as the sign-in limits count it."""
-    # The one place to read it: behind a trusted proxy this becomes the forwarded address.
-    return request.client.host if request.client else "unknown"
+    # Behind a proxy in FVS_TRUSTED_PROXIES this is the address the proxy forwarded.
+    return proxies.client_address(request) or "unknown"
 
 
 def sign_in_guard(request: Request) -> SignInGuard:

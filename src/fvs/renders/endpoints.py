@@ -217,7 +217,7 @@ async def estimate_render(request: Request, studio: StudioDep, principal: AgentD
 async def get_render(
     project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
 ) -> RenderStatus:
-    await pacer.pace(principal.key_id, project_id, studio.settings.status_min_interval_ms)
+    await pacer.pace(principal.account_id, project_id, studio.settings.status_min_interval_ms)
     return await submission.current_status(studio, principal.account_id, project_id, base_url)
 
 

@@ -6,6 +6,10 @@
  *    so a clip that is playing keeps playing and a focused button keeps its focus.
  * 3. The new-project form's "Add a shot" / "Add a file" buttons copy the last row, emptied,
  *    with fresh ids. Without this file the form still posts the rows it was drawn with.
+ * 4. The settings page's "Copy" button copies a new key (the field stays selectable without).
+ *
+ * The pages carry no inline script, handler or style attribute: the Content-Security-Policy
+ * (script-src 'self') would block them. Behaviour lives here, keyed on ids and data-*.
  */
 (function () {
   "use strict";
@@ -49,6 +53,25 @@
       addRow(button.getAttribute("data-add-row"));
     });
   });
+
+  function copyKey() {
+    var field = document.getElementById("new-key");
+    var status = document.getElementById("copy-status");
+    field.select();
+    var done = function () { status.textContent = "Copied."; };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(done, function () {
+        status.textContent = "Press Ctrl+C (or Cmd+C) to copy.";
+      });
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  }
+
+  var copyButton = document.getElementById("copy-key");
+  if (copyButton) {
+    copyButton.addEventListener("click", copyKey);
+  }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
