@@ -194,3 +194,11 @@ def test_a_music_project_from_the_form_draws_its_waveform(client, tmp_path):
     assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(drawn.content))
     assert image.size == (1200, 240)
+
+
+def test_a_form_with_more_fields_than_any_project_needs_is_refused(client):
+    sign_up(client)
+    flood = {f"junk{i}": "x" for i in range(500)}
+    refused = _post(client, {"screenplay": "A fox.", **flood})
+    assert refused.status_code == 422
+    assert "form refused" in refused.text

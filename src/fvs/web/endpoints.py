@@ -14,7 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from fvs.accounts import service as accounts
-from fvs.accounts.deps import CurrentSession, FormWriter, PageRoute, PageSession, SignedIn
+from fvs.accounts.deps import (
+    CurrentSession,
+    FormWriter,
+    PageRoute,
+    PageSession,
+    SignedIn,
+    read_form,
+)
 from fvs.deps import BaseUrlDep, ReadSession, StudioDep
 from fvs.errors import AppError, NotFound
 from fvs.options.defaults import choices
@@ -25,6 +32,9 @@ from fvs.studio import Studio
 from fvs.web import project_form as forms
 from fvs.web.music_view import ProjectMusic, project_music, waveform_png
 from fvs.web.templates import page
+
+# The new-project form: its settings, 64 shot rows of three fields, file rows, the token.
+FORM_FIELDS = 400
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FILES_AGAIN = "choose the files again: a browser cannot keep chosen files when the form comes back"
@@ -75,7 +85,14 @@ def new_project_page(request: Request, caller: PageSession, studio: StudioDep) -
 async def create_project(
     request: Request, caller: FormWriter, studio: StudioDep, base: BaseUrlDep
 ) -> Response:
-    form = await request.form()
+    limits = studio.settings
+    # The same part limits as the agent API's multipart submit, plus the form's own rows.
+    form = await read_form(
+        request,
+        max_files=limits.max_uploads,
+        max_fields=FORM_FIELDS,
+        max_part_size=limits.max_request_json_bytes,
+    )
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     rows = forms.posted_rows(form)
     try:
