@@ -15,6 +15,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ class Recorded:
     model: str
     body: dict[str, Any]
     path: str = ""
+    at: float = 0.0  # time.monotonic() on arrival, to see the client's backoff
 
 
 @dataclass
@@ -110,6 +112,14 @@ class FakeVertex:
     def fail_next(self, method: str, status: int = 429, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with an HTTP error."""
         self._failures.setdefault(method, []).extend([status] * times)
+
+    def fail_storm(
+        self, method: str, times: int, statuses: tuple[int, ...] = (503, 429, 500)
+    ) -> None:
+        """Answer the next `times` calls of `method` with 5xx and 429 errors, in turn."""
+        self._failures.setdefault(method, []).extend(
+            statuses[i % len(statuses)] for i in range(times)
+        )
 
     def filter_next_videos(self, times: int = 1) -> None:
         """The next started videos finish with no clip and a safety-filter count."""
@@ -203,7 +213,7 @@ class FakeVertex:
         body = await request.json() if request.method == "POST" else {}
         method, model = match["method"], match["model"]
         with self._lock:
-            self.requests.append(Recorded(method, model, body, request.url.path))
+            self.requests.append(Recorded(method, model, body, request.url.path, time.monotonic()))
             pending = self._failures.get(method)
             status = pending.pop(0) if pending else None
         if status is not None:
