@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from fvs.deps import StudioDep
-from fvs.errors import AppError
+from fvs.errors import AppError, NotFound
 from fvs.storage.base import UnsafePath, content_disposition
 from fvs.storage.local import LocalStorage
 from fvs.storage.signing import verify
@@ -40,7 +40,9 @@ def download(
     except UnsafePath:
         raise Forbidden("this media link is invalid") from None
     if not full.is_file():
-        raise Forbidden("this media file is no longer available")
+        # A true signature for a file that is not there (removed, or never finished,
+        # e.g. a render that failed on a full disk): 404, never a partial file.
+        raise NotFound("this media file is not available")
     media_type = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
     headers = {"Cache-Control": "private, max-age=3600"}
     if dl:
