@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from fvs.app import create_app
 from fvs.config import Settings
+from fvs.storage.local import LocalStorage
 from tests.conftest import SMALL_RENDER, Agent, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.settings(job_retry_base_seconds=0.05)]
@@ -84,3 +85,14 @@ def test_a_full_disk_fails_the_render_plainly_and_releases_its_credits(
         again = client.post("/api/agent/renders", headers=agent.headers, files=body).json()
         done = wait_for(client, agent, again["project_id"], ("completed", "failed"), timeout=60)
         assert done["status"] == "completed", done
+
+
+def test_a_write_refused_by_a_full_disk_leaves_no_temp_file(small_disk: Path) -> None:
+    storage = LocalStorage(small_disk / "media", secret=b"s")
+    fill(small_disk)
+    with pytest.raises(OSError) as refused:
+        storage.put_bytes(
+            "projects/proj_1/keyframes/shot-01.png", b"\x89PNG" * 100_000, "image/png"
+        )
+    assert refused.value.errno == 28
+    assert list((small_disk / "media").rglob("*.*")) == []  # no .tmp- file eats the disk
