@@ -1,4 +1,4 @@
-"""The `fvs` command: serve, worker, demo, render, accounts, keys, credits."""
+"""The `fvs` command: serve, worker, demo, render, accounts, keys, credits, ledger."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from fvs import client, logs, metrics, migrate
 from fvs.accounts import service as accounts
 from fvs.app import build_studio, create_app, start_executor
+from fvs.billing import audit as ledger_audit
 from fvs.billing import service as billing
 from fvs.config import Settings
 from fvs.db import Database
@@ -39,9 +41,11 @@ app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completi
 accounts_app = typer.Typer(help="People who own keys and wallets.", no_args_is_help=True)
 keys_app = typer.Typer(help="Managed agent keys.", no_args_is_help=True)
 credits_app = typer.Typer(help="Wallet credits.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The credits ledger.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 # Errors stay on one line, however narrow the terminal.
 err = Console(stderr=True, soft_wrap=True)
@@ -414,6 +418,29 @@ def credits_balance(email: EmailArg) -> None:
         )
 
     print(_run(balance))
+
+
+@ledger_app.command("check")
+def ledger_check(
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="The database to audit (default: this studio's).", show_default=False),
+    ] = None,
+) -> None:
+    """Audit the ledger read-only: print every breach and exit 1, or one line and exit 0."""
+    url = database_url or Settings().resolved_database_url
+    try:
+        report = ledger_audit.audit_database(url)
+    except SQLAlchemyError as exc:
+        # A missing file, a refused connection or an unmigrated schema: one plain line.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        _fail(f"cannot read the ledger: {reason}", code=1)
+    if report.ok:
+        print(report.summary())
+        return
+    for breach in report.breaches:
+        print(breach)
+    _fail(f"{len(report.breaches)} ledger breaches", code=1)
 
 
 @app.command("render")

@@ -15,6 +15,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,7 @@ class Recorded:
     path: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
+    at: float = 0.0  # time.monotonic() on arrival, to see the client's backoff
 
 
 @dataclass
@@ -126,6 +128,14 @@ class FakeVertex:
     def fail_next(self, method: str, status: int = 429, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with an HTTP error."""
         self._failures.setdefault(method, []).extend([status] * times)
+
+    def fail_storm(
+        self, method: str, times: int, statuses: tuple[int, ...] = (503, 429, 500)
+    ) -> None:
+        """Answer the next `times` calls of `method` with 5xx and 429 errors, in turn."""
+        self._failures.setdefault(method, []).extend(
+            statuses[i % len(statuses)] for i in range(times)
+        )
 
     def filter_next_videos(self, times: int = 1) -> None:
         """The next started videos finish with no clip and a safety-filter count."""
@@ -235,6 +245,7 @@ class FakeVertex:
                 request.url.path,
                 headers=dict(request.headers),
                 query=dict(request.query_params),
+                at=time.monotonic(),
             )
             self.requests.append(seen)
             pending = self._failures.get(method)

@@ -86,10 +86,14 @@ def test_tampered_foreign_and_expired_links_are_forbidden(media_client, settings
 
 
 @pytest.mark.settings(executor="none")
-def test_a_signed_link_to_a_missing_file_is_forbidden(media_client, settings):
+def test_a_signed_link_to_a_missing_file_is_not_found(media_client, settings):
     response = media_client.get(link(settings, "projects/proj_0123456789abcdef/gone.mp4"))
-    assert response.status_code == 403
-    assert "no longer available" in response.json()["error"]["message"]
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "not_found",
+        "message": "this media file is not available",
+        "field": None,
+    }
 
 
 def raw_get(base_url: str, target: str) -> tuple[int, bytes]:

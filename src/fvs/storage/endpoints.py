@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from fvs.deps import StudioDep
-from fvs.errors import AppError
+from fvs.errors import AppError, NotFound
 from fvs.storage.base import UnsafePath, content_disposition
 from fvs.storage.local import LocalStorage
 from fvs.storage.signing import verify
@@ -73,7 +73,9 @@ def _well_formed(request: Request, *, exp: str, kid: str, sig: str) -> bool:
 
 
 def _stored_file(storage: LocalStorage, path: str) -> Path:
-    """The file a verified link names, or Forbidden: outside the folder, unreadable or gone."""
+    """The file a verified link names: Forbidden outside the folder or unreadable, NotFound
+    when it is not there (removed, or never finished, e.g. a render that failed on a full
+    disk): never a partial file."""
     try:
         full = storage.path(path)
         exists = full.is_file()
@@ -81,5 +83,5 @@ def _stored_file(storage: LocalStorage, path: str) -> Path:
         # ValueError: a NUL byte; OSError: a name or path too long for the file system.
         raise Forbidden("this media link is invalid") from None
     if not exists:
-        raise Forbidden("this media file is no longer available")
+        raise NotFound("this media file is not available")
     return full

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -68,9 +69,15 @@ class LocalStorage:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            # A full disk (ENOSPC) must not also keep the half-written temp file on it.
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def link(
         self, key: str, *, base_url: str, ttl_seconds: int, download_name: str | None = None
