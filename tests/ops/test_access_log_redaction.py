@@ -26,7 +26,7 @@ def _served_log(tmp_path: Path, log_format: str) -> tuple[str, str]:
     query = sign_path(b"live-secret", CLIP, ttl_seconds=600, download_name=SECRET_NAME)
     server = LiveServer(tmp_path / "data", FVS_LOG_FORMAT=log_format).start()
     try:
-        assert requests.get(f"{server.base_url}/media/{query}").status_code == 403  # no file
+        assert requests.get(f"{server.base_url}/media/{query}").status_code == 404  # no file
         requests.get(f"{server.base_url}/healthz?access_token={TOKEN}&csrf_token={TOKEN}")
     finally:
         server.stop()
@@ -40,7 +40,7 @@ def test_the_access_log_of_a_signed_link_keeps_no_signature_expiry_or_name(tmp_p
     fields = dict(part.split("=", 1) for part in query.split("?", 1)[1].split("&"))
     lines = [line for line in written.splitlines() if "/media/" in line]
     assert lines, written[-2000:]  # the request was logged at all
-    assert "shot-01.mp4" in lines[0] and "403" in lines[0]
+    assert "shot-01.mp4" in lines[0] and "404" in lines[0]
     for secret in (fields["sig"], fields["exp"], SECRET_NAME.split("-")[1]):
         assert secret not in written
     assert TOKEN not in written
