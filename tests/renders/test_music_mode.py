@@ -239,8 +239,8 @@ def test_without_a_track_the_studio_composes_one_from_the_instructions(
     assert abs(status["music"]["bpm"] - 120) < 2
     assert abs(status["music"]["duration_seconds"] - 10) < 0.3
     assert status["stage_providers"]["music"]["runs_on"] == "local-composer"
-    plan_prompts = " ".join(s["text"] for s in status["shots"])
-    assert plan_prompts  # the planner filmed the screenplay, not the lyrics
+    # The planner filmed the screenplay; the lyrics only colour the prompts.
+    assert not any("Running through the snow" in s["text"] for s in status["shots"])
     final = download(client, status["final_video_url"], tmp_path / "final.mp4")
     video = probe(final).video
     assert abs(video.frame_count / 24 - status["music"]["duration_seconds"]) <= FRAME

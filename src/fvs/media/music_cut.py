@@ -120,7 +120,8 @@ def _assemble_args(
     fade: bool,
     out: Path,
 ) -> list[str]:
-    first = probe(clips[0]).video
+    probes = [probe(clip) for clip in clips]  # once each: size from the first, sound from all
+    first = probes[0].video
     if first is None:
         raise MediaError(f"{clips[0].name} has no video stream")
     seconds = edges[-1] / DELIVERY_FPS
@@ -130,8 +131,8 @@ def _assemble_args(
     if clip_audio != "mute":
         # A clip filmed without sound lends silence, so input numbers stay in shot order.
         audio_inputs, extra = [], len(clips) + 1
-        for index, clip in enumerate(clips):
-            if probe(clip).audio is not None:
+        for index, info in enumerate(probes):
+            if info.audio is not None:
                 audio_inputs.append(index)
                 continue
             inputs += ["-f", "lavfi", "-i", audio_source_graph("silence")]

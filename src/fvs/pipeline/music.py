@@ -37,11 +37,6 @@ class Track:
     cut: CutPlan
     notes: tuple[str, ...] = ()
 
-    @property
-    def trimmed(self) -> bool:
-        """True when the film ends before the track does (it is cut at a beat, faded)."""
-        return self.cut.end_seconds < self.analysis.duration_seconds - 1e-3
-
     def stored(self) -> dict[str, object]:
         """What the project keeps of the track (projects.music)."""
         return {
@@ -79,35 +74,29 @@ def _cut(analysis: MusicAnalysis, render: ResolvedRender) -> tuple[CutPlan, list
     """The beat-cut plan, with notes where the request could not be followed to the letter."""
     allowed = render.runs_on("video").durations
     wanted = render.requested_shot_count
-    notes = []
-    try:
-        cut = plan_cuts(
-            analysis,
+
+    def cut_on(beats: MusicAnalysis, count: int | None) -> CutPlan:
+        return plan_cuts(
+            beats,
             allowed_durations=allowed,
             target_seconds=render.scene_target_duration_seconds,
-            shot_count=wanted,
+            shot_count=count,
         )
+
+    notes = []
+    try:
+        cut = cut_on(analysis, wanted)
     except CutPlanError:
         grid = analysis.duration_seconds / FALLBACK_GRID_SECONDS
         beats = [round(i * FALLBACK_GRID_SECONDS, 4) for i in range(1, math.ceil(grid))]
         analysis = analysis.model_copy(update={"beats": beats, "downbeats": beats[::4]})
-        cut = plan_cuts(
-            analysis,
-            allowed_durations=allowed,
-            target_seconds=render.scene_target_duration_seconds,
-            shot_count=wanted,
-        )
+        cut = cut_on(analysis, wanted)
         notes.append(
             "the track has no steady beat the video model's clips can follow; "
             f"shots are cut on a {FALLBACK_GRID_SECONDS} s grid"
         )
     if len(cut.shots) > MAX_SHOTS:
-        cut = plan_cuts(
-            analysis,
-            allowed_durations=allowed,
-            target_seconds=render.scene_target_duration_seconds,
-            shot_count=MAX_SHOTS,
-        )
+        cut = cut_on(analysis, MAX_SHOTS)
     if wanted is not None and len(cut.shots) != wanted:
         notes.append(
             f"shot_count {wanted} was raised to {len(cut.shots)}: the video model films at "

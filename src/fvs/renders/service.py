@@ -52,9 +52,8 @@ def quote_render(
 ) -> tuple[ResolvedRender, dict[str, int]]:
     """Resolve and price a request (with its uploads, when sent) without creating anything."""
     account = accounts.get_account(session, account_id)
-    music = request.project_mode == "music"
-    track_seconds = check_tracks(request, uploads, music=music)
-    track = pick_track(request, uploads) if music else None
+    track = pick_track(request, uploads) if request.project_mode == "music" else None
+    track_seconds = check_tracks(request, uploads, track=track)
     resolved = resolve_render(
         request,
         account_defaults=account.defaults,

@@ -177,13 +177,14 @@ def pick_track(request: RenderRequest, uploads: Sequence[Upload]) -> Upload | No
     return None
 
 
-def check_tracks(request: RenderRequest, uploads: Sequence[Upload], *, music: bool) -> float | None:
+def check_tracks(
+    request: RenderRequest, uploads: Sequence[Upload], *, track: Upload | None
+) -> float | None:
     """Every upload that may be a soundtrack must decode as audio; 422 naming its part.
 
-    Returns the length in seconds of a music render's track, or None when it has none.
+    Returns the length in seconds of `track` (a music render's chosen track), or None.
     """
     described = {safe_filename(a.filename) for a in request.assets if a.purpose in TRACK_PURPOSES}
-    track = pick_track(request, uploads) if music else None
     seconds = None
     for upload in uploads:
         if upload.kind != "audio":
