@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from fvs import migrate
 from fvs.accounts.endpoints import router as account_api_router
 from fvs.accounts.throttle import SignInGuard
+from fvs.agents.endpoints import router as agent_docs_router
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
@@ -159,6 +160,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(account_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(home_router)
+    app.include_router(agent_docs_router)
     app.include_router(ops_router)
     app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
 
