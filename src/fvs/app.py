@@ -20,6 +20,7 @@ from fvs import migrate
 from fvs.accounts.endpoints import router as account_api_router
 from fvs.accounts.throttle import SignInGuard
 from fvs.agents.endpoints import router as agent_docs_router
+from fvs.agents.openapi import complete_agent_examples
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
@@ -213,6 +214,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             components.setdefault(model.__name__, found)
         _use_our_validation_error(schema)
         _restore_examples(schema)
+        complete_agent_examples(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 
