@@ -139,7 +139,7 @@ def agent_card(origin: str) -> dict[str, Any]:
         ],
         "capabilities": {"streaming": False, "pushNotifications": False},
         "securitySchemes": {"agentKey": scheme},
-        "securityRequirements": [{"schemes": {"agentKey": {"list": []}}}],
+        "securityRequirements": [{"schemes": {"agentKey": {}}}],  # no scopes: a key is a key
         "defaultInputModes": ["application/json", "multipart/form-data"],
         "defaultOutputModes": ["application/json", "video/mp4"],
         "skills": SKILLS,
