@@ -54,6 +54,14 @@ def _too_large() -> dict[str, Any]:
     }
 
 
+def _names_an_input(operation: dict[str, Any], example: dict[str, Any] | None) -> bool:
+    # error_responses' stock 422 names a body field; a route without a body needs its own.
+    if example is None:
+        return False
+    names = {p["name"] for p in operation.get("parameters", [])}
+    return "requestBody" in operation or example["error"]["field"] in names
+
+
 def _complete_errors(operation: dict[str, Any]) -> None:
     answers = operation["responses"]
     if "401" not in answers:  # every agent route needs the key
@@ -70,7 +78,7 @@ def _complete_errors(operation: dict[str, Any]) -> None:
             continue
         body = answer.setdefault("content", {}).setdefault("application/json", {})
         body.setdefault("schema", ERROR_REF)
-        if "example" not in body and status == "422":
+        if status == "422" and not _names_an_input(operation, body.get("example")):
             body["example"] = _invalid_parameter(operation)
 
 
