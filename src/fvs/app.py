@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from fvs import migrate
 from fvs.accounts.endpoints import router as account_api_router
@@ -28,6 +29,8 @@ from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
+from fvs.mcp.http import PATH as MCP_PATH
+from fvs.mcp.http import McpEndpoint
 from fvs.media import images
 from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
@@ -107,13 +110,14 @@ def start_publisher(studio: Studio) -> Publisher:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
     settings = settings or Settings()
+    mcp = McpEndpoint(settings)
     app = FastAPI(
         title="Future Video Studio",
         version="0.1.0",
         description=agent_docs.OVERVIEW,
         docs_url=None,  # _add_docs serves both from local assets
         redoc_url=None,
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, mcp),
     )
     app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
@@ -124,11 +128,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: every other layer sees the settled client, scheme and host.
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     _add_routes(app)
+    # The MCP endpoint answers /mcp itself (POST, and 405 for other methods).
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=["GET", "POST", "DELETE"]))
     _add_docs(app)
     return app
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    settings: Settings, mcp: McpEndpoint
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Build the studio when the app starts, with its executor threads or its publisher."""
 
     @asynccontextmanager
@@ -141,7 +149,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         elif settings.executor == "celery":
             executor = start_publisher(studio)
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if executor is not None:
                 executor.stop()

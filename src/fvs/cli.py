@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import anyio
 import typer
 import uvicorn
 from rich.console import Console
@@ -30,6 +31,8 @@ from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
+from fvs.mcp import remote
+from fvs.mcp.stdio import serve_stdio
 from fvs.ops import health
 from fvs.providers.factory import Providers
 from fvs.storage.base import StorageUnavailable
@@ -508,6 +511,26 @@ def _render_and_report(
         _fail(str(exc), code=1)
     console.print("Video ready:")
     print(path.resolve())
+
+
+@app.command("mcp")
+def mcp_cmd(
+    base_url: Annotated[
+        str, typer.Option(envvar="FVS_BASE_URL", help="The studio to talk to.")
+    ] = remote.DEFAULT_BASE_URL,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FVS_AGENT_KEY",
+            help="Your managed agent key (from /settings or `fvs keys create`).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the studio's MCP tools over stdio, for an agent on this machine."""
+    if not key:
+        _fail("set FVS_AGENT_KEY (or pass --key): the MCP server acts with that key", code=2)
+    anyio.run(functools.partial(serve_stdio, base_url=base_url, key=key))
 
 
 @app.command()
