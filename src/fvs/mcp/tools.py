@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from fvs.mcp import progress
@@ -33,6 +36,7 @@ INSTRUCTIONS = (
     f"The whole API, every field and error code, is the resource {REFERENCE_URI}."
 )
 _backend: ContextVar[Backend] = ContextVar("fvs_mcp_backend")
+P = ParamSpec("P")
 
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -84,9 +88,30 @@ class InlineFile(BaseModel):
     )
 
 
-def _tool_error(exc: ApiError) -> ToolError:
-    """The API's {"error": {code, message, field}} body as the tool's error text."""
-    return ToolError(json.dumps(exc.body))
+class RefusedByApi(ToolError):
+    """A tool's refusal, carrying the API's {"error": {code, message, field}} body."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(json.dumps(body))
+        self.body = body
+
+
+def _tool_error(exc: ApiError) -> RefusedByApi:
+    return RefusedByApi(exc.body)
+
+
+def answers_api_errors(fn: Callable[P, Awaitable[dict[str, Any]]]) -> Callable[P, Awaitable[Any]]:
+    """The tool's refusals as an error result whose text is exactly the API's error JSON."""
+
+    @functools.wraps(fn)
+    async def tool(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except RefusedByApi as refused:
+            text = TextContent(type="text", text=json.dumps(refused.body))
+            return CallToolResult(content=[text], structured_content=refused.body, is_error=True)
+
+    return tool
 
 
 def backend() -> Backend:
@@ -180,7 +205,7 @@ def _register_submit_stdio(server: MCPServer) -> None:
         )
 
     server.add_tool(
-        submit_render,
+        answers_api_errors(submit_render),
         name="submit_render",
         description=SUBMIT_DESCRIPTION.format(most=MAX_WAIT_SECONDS)
         + " Files are paths on this machine; each is sent as an upload part.",
@@ -214,7 +239,7 @@ def _register_submit_http(server: MCPServer, inline_cap: int) -> None:
         return await submit_and_wait(request, decoded, wait_seconds, ctx)
 
     server.add_tool(
-        submit_render,
+        answers_api_errors(submit_render),
         name="submit_render",
         description=SUBMIT_DESCRIPTION.format(most=MAX_WAIT_SECONDS)
         + f" Files are inline: content_base64, at most {inline_cap} bytes each once decoded "
@@ -233,10 +258,8 @@ def _decode_inline(file: InlineFile, index: int, cap: int) -> FileIn:
     return FileIn(part=file.part, filename=file.filename, data=data)
 
 
-def _invalid(field: str, message: str) -> ToolError:
-    return ToolError(
-        json.dumps({"error": {"code": "invalid_request", "message": message, "field": field}})
-    )
+def _invalid(field: str, message: str) -> RefusedByApi:
+    return RefusedByApi({"error": {"code": "invalid_request", "message": message, "field": field}})
 
 
 async def get_render(project_id: ProjectId) -> dict[str, Any]:
@@ -325,7 +348,7 @@ def _register_download(server: MCPServer, remote: RemoteBackend) -> None:
             raise _tool_error(exc) from None
         return {"project_id": project_id, "path": str(target), "size_bytes": size}
 
-    server.add_tool(download_final_video, name="download_final_video")
+    server.add_tool(answers_api_errors(download_final_video), name="download_final_video")
 
 
 def _not_ready(project_id: str, status: str) -> dict[str, Any]:
@@ -366,7 +389,7 @@ def build_server(
         list_models,
         example_render_request,
     ):
-        server.add_tool(tool)
+        server.add_tool(answers_api_errors(tool))
     server.resource(REFERENCE_URI, name="agent-api-reference", mime_type="text/markdown")(
         agent_api_reference
     )
