@@ -8,6 +8,8 @@ import httpx
 import pytest
 from mcp.types import TextResourceContents
 
+from fvs.app import build_studio
+from fvs.keys import service as keys
 from fvs.mcp.tools import REFERENCE_URI
 from tests.conftest import SMALL_RENDER
 from tests.mcp.conftest import http_session
@@ -86,13 +88,23 @@ def test_no_key_or_a_bad_key_is_401_before_any_mcp_work(live, headers):
     assert error["code"] == "unauthorized" and error["field"] == "X-FVS-Agent-Key"
 
 
-async def test_a_revoked_key_is_refused_like_the_api_refuses_it(live, make_agent):
+def test_a_revoked_key_is_refused_on_mcp_as_on_the_api(live, make_agent, settings):
     agent = make_agent()
-    revoke = httpx.get(f"{live}/api/agent/wallet", headers=agent.headers, timeout=30)
-    assert revoke.status_code == 200  # the same key works on both
-    with pytest.raises(Exception):  # noqa: B017 - the SDK surfaces the 401 as its own error
-        async with http_session(live, {"X-FVS-Agent-Key": agent.key + "x"}):
-            pass
+    mcp_call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    accept = {"Accept": "application/json, text/event-stream"}
+    studio = build_studio(settings)
+    try:
+        with studio.db.read() as session:
+            key_id = keys.verify_key(
+                session, clear=agent.key, secret=settings.resolved_secret
+            ).key_id
+        studio.db.transact(lambda s: keys.revoke_key(s, key_id=key_id))
+    finally:
+        studio.db.dispose()
+    api = httpx.get(f"{live}/api/agent/wallet", headers=agent.headers, timeout=30)
+    mcp = httpx.post(f"{live}/mcp", json=mcp_call, headers={**agent.headers, **accept}, timeout=30)
+    assert api.status_code == mcp.status_code == 401
+    assert api.json() == mcp.json()
 
 
 async def test_another_accounts_render_is_not_found(live, make_agent):
