@@ -146,3 +146,18 @@ async def test_estimate_quotes_without_charging(live, make_agent):
         assert quote["credits_estimated"] > 0 and quote["affordable"] is True
         wallet = (await session.call_tool("get_wallet", {})).structured_content
         assert wallet["available_credits"] == 1000
+
+
+@pytest.mark.slow
+async def test_reference_payload_renders_to_completion_over_http(live, make_agent):
+    agent = make_agent(credits=2000)
+    async with http_session(live, agent.headers) as session:
+        request = (await session.call_tool("example_render_request", {})).structured_content
+        done = await session.call_tool(
+            "submit_render", {"request": request, "wait_seconds": 600}, read_timeout_seconds=700
+        )
+        status = done.structured_content
+        assert status["status"] == "completed", status
+        assert [shot["state"] for shot in status["shots"]] == ["filmed"] * 3
+    video = httpx.get(status["final_video_url"], timeout=60)
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
