@@ -7,6 +7,7 @@ import binascii
 import copy
 import functools
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from contextvars import ContextVar
@@ -368,12 +369,7 @@ def build_server(
     remote: RemoteBackend | None = None,
 ) -> MCPServer:
     """The studio's MCP server: fixed backend and local paths (stdio), else inline files (HTTP)."""
-    server: MCPServer = MCPServer(
-        "future-video-studio",
-        title="Future Video Studio",
-        instructions=INSTRUCTIONS,
-        middleware=[BindBackend(fixed)],
-    )
+    server = _without_touching_logging(fixed)
     if remote is not None:
         _register_submit_stdio(server)
         _register_download(server, remote)
@@ -394,3 +390,19 @@ def build_server(
         agent_api_reference
     )
     return server
+
+
+def _without_touching_logging(fixed: Backend | None) -> MCPServer:
+    """The SDK's server; it configures root logging when built, so the studio's is restored."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        return MCPServer(
+            "future-video-studio",
+            title="Future Video Studio",
+            instructions=INSTRUCTIONS,
+            middleware=[BindBackend(fixed)],
+        )
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
