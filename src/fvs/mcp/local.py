@@ -14,7 +14,7 @@ from fvs.errors import AppError
 from fvs.mcp.backend import ApiError, FileIn
 from fvs.providers.endpoints import registry_listing
 from fvs.renders import service, submission
-from fvs.renders.endpoints import AGENT_PROJECT_PREFIX
+from fvs.renders.endpoints import AGENT_PROJECT_PREFIX, pacer
 from fvs.renders.schemas import RenderStatus, parse_render_request
 from fvs.renders.uploads import sniff
 from fvs.studio import Studio
@@ -55,6 +55,8 @@ class LocalBackend:
         return await _answer(create())
 
     async def status(self, project_id: str) -> dict[str, Any]:
+        # Paced with the API's own polls of the same render: one budget per account.
+        await pacer.pace(self.account_id, project_id, self.studio.settings.status_min_interval_ms)
         status = await _answer(
             submission.current_status(self.studio, self.account_id, project_id, self.base_url)
         )
