@@ -6,6 +6,7 @@ import importlib
 import json
 import pkgutil
 import re
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -15,7 +16,7 @@ from fvs.agents import fields, reference
 from fvs.agents.error_codes import agent_error_classes, error_codes
 from fvs.config import Settings
 from fvs.errors import AppError
-from fvs.renders.schemas import ProjectMode, RenderRequest
+from fvs.renders.schemas import ProjectMode, RenderRequest, RenderStatus
 
 ORIGIN = "https://studio.example.org"
 
@@ -123,3 +124,32 @@ def test_every_agent_route_is_listed(page):
         "/api/agent/models",
     ):
         assert f"| `{path}` |" in routes
+
+
+SEED_EXAMPLES = Path(__file__).parents[1] / "seed"
+SEED_ORIGIN = "https://fmv-studio-frontend-t7cat7yhuq-uc.a.run.app"
+
+
+def _code(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize(
+    ("ours", "seeds"),
+    [
+        (reference.python_example, "example.py"),
+        (reference.javascript_example, "example.mjs"),
+    ],
+)
+def test_the_examples_are_the_seeds_but_for_the_origin_and_layout(ours, seeds):
+    # tests/seed/ holds the seed document's examples verbatim (a test there proves it).
+    seed = (SEED_EXAMPLES / seeds).read_text()
+    assert _code(ours(SEED_ORIGIN)) == _code(seed)
+
+
+def test_every_response_field_is_explained(page):
+    response = _section(page, "Response")
+    rows = _table_rows(response)
+    for name in RenderStatus.model_fields:
+        assert fields.describe(RenderStatus, name), name
+        assert rows[name][2], name

@@ -12,7 +12,6 @@ from typing import Any
 
 from fvs.agents.reference import (
     AGENT_CARD_PATH,
-    KEY_PLACEHOLDER,
     MARKDOWN_PATH,
     MCP_MANIFEST_PATH,
     MCP_PATH,
@@ -147,7 +146,7 @@ def agent_card(origin: str) -> dict[str, Any]:
 
 
 def _key_description(origin: str) -> str:
-    return f"A managed agent key from {origin}/settings (placeholder: {KEY_PLACEHOLDER})."
+    return f"A managed agent key, created on {origin}/settings."
 
 
 def mcp_server_manifest(origin: str) -> dict[str, Any]:

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Imported for their error classes: the walk below finds only classes that are loaded.
 import fvs.billing.service
 import fvs.ops.body_limits
 import fvs.renders.idempotency
 import fvs.storage.base
-import fvs.storage.endpoints  # noqa: F401
+import fvs.storage.endpoints
 from fvs.errors import _ERRORS, AppError
+
+# Imported for their error classes: the walk below finds only classes that are loaded.
+DEFINING_MODULES = (
+    fvs.billing.service,
+    fvs.ops.body_limits,
+    fvs.renders.idempotency,
+    fvs.storage.base,
+    fvs.storage.endpoints,
+)
 
 # Errors of the browser's sign-in, session and CSRF checks, of the account (cookie)
 # API and of the metrics scrape: an agent key never reaches them.

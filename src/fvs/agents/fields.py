@@ -73,6 +73,39 @@ NOTES: dict[str, dict[str, str]] = {
         "dialogue": "A line spoken in the shot.",
     },
 }
+# What a status answer's fields mean (RenderStatus), for the page's response table.
+NOTES["RenderStatus"] = {
+    "project_id": "The render's id; every other route takes it.",
+    "name": "The render's title.",
+    "status": "`queued`, `running`, `completed`, `failed` or `cancelled`.",
+    "current_stage": (
+        "`input`, `planning`, `storyboarding`, `filming`, `production`, "
+        "`halted_for_review` or `completed`; a failed render keeps the stage it failed in."
+    ),
+    "is_running": "True while the render is queued or working; false once it stops or halts.",
+    "run_id": "The current run while one is going, else null.",
+    "final_video_url": "The MP4 once completed: a signed link that expires.",
+    "last_error": "Why a render failed, naming the stage and shot; null otherwise.",
+    "asset_count": "Files you sent plus the final video, once there is one.",
+    "clip_count": "Shots filmed so far.",
+    "status_url": "Poll this.",
+    "cancel_url": "POST here to cancel.",
+    "needs_approval": "True when halted for review: POST `approve_url` to film.",
+    "approve_url": "Where to approve a halted render; null otherwise.",
+    "progress": "From 0 to 1.",
+    "credits_reserved": "Credits held for this render when it was accepted.",
+    "credits_settled": "Credits spent so far; the rest returns to the wallet at the end.",
+    "stage_providers": "Per stage: which model and provider actually ran it.",
+    "notes": "Things the studio decided or ignored, in plain words.",
+    "shots": "Each shot: its text, duration, camera move, keyframe and clip links, state.",
+    "contact_sheet_url": "A signed link to the storyboard's contact sheet, once painted.",
+    "voice_briefs": "Spoken stage summaries, when `stage_voice_briefs_enabled`.",
+    "uploads": "The files sent with the request, and how the plan used each.",
+    "settings": "The request as resolved: every field the render runs with.",
+    "created_at": "ISO 8601, UTC.",
+    "updated_at": "ISO 8601, UTC.",
+    "music": "Music mode: the track's length, tempo, beats and sections; null otherwise.",
+}
 FIELD_MODELS: tuple[type[BaseModel], ...] = (RenderRequest, AssetRequest, ShotRequest)
 
 
@@ -120,6 +153,16 @@ def _default_text(name: str, schema: dict[str, Any], required: bool) -> str:
         return "account default" if name in DEFAULTABLE else "none"
     default = schema["default"]
     return f"`{default!r}`" if default not in ("", []) else "empty"
+
+
+def response_table(model: type[BaseModel]) -> str:
+    """A Markdown table of a response model's fields: name, type, meaning."""
+    schema = model.model_json_schema()
+    rows = ["| field | type | meaning |", "|---|---|---|"]
+    for name, prop in schema["properties"].items():
+        meaning = (describe(model, name) or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | {type_text(prop)} | {meaning} |")
+    return "\n".join(rows)
 
 
 def field_table(model: type[BaseModel]) -> str:

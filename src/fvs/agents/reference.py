@@ -21,7 +21,13 @@ from fvs.config import Settings
 from fvs.providers.endpoints import router as models_router
 from fvs.renders import docs, idempotency
 from fvs.renders.endpoints import router as renders_router
-from fvs.renders.schemas import AssetRequest, ProjectMode, RenderRequest, ShotRequest
+from fvs.renders.schemas import (
+    AssetRequest,
+    ProjectMode,
+    RenderRequest,
+    RenderStatus,
+    ShotRequest,
+)
 
 # Where the examples' key goes: the seed document's own placeholder.
 KEY_PLACEHOLDER = "replace-with-your-managed-key"
@@ -182,11 +188,10 @@ render looks like this:
 
 {_json_block(_with_origin(docs.COMPLETED_EXAMPLE, origin))}
 
-`status` is one of `queued`, `running`, `completed`, `failed`, `cancelled`.
-`current_stage` is one of `input`, `planning`, `storyboarding`, `filming`, `production`,
-`halted_for_review`, `completed`. `final_video_url` and every media URL are signed and
-expire: poll again for fresh ones. A failed render keeps the stage it failed in and
-says why, naming the stage and shot, in `last_error`.
+The first twelve fields are the seed document's; the rest are this studio's additions.
+`final_video_url` and every media URL are signed and expire: poll again for fresh ones.
+
+{fields.response_table(RenderStatus)}
 """
 
 
