@@ -63,6 +63,7 @@ async def test_reference_payload_renders_with_progress_and_downloads(live, make_
     assert messages[-1] == "render completed"
     values = [p for p, _, _ in notes]
     assert values == sorted(values) and len(set(values)) == len(values)
+    assert values[-1] == 100 and all(v < 100 for v in values[:-1])
     assert all(total == 100 for _, total, _ in notes)
 
 

@@ -52,8 +52,13 @@ class ProgressNotes:
         self.shots: dict[int, str] = {}
 
     async def observe(self, status: dict[str, Any]) -> None:
+        # Until the end, below 100, so the end's note can rise and still be at most the total.
+        percent = min(float(status.get("progress", 0.0)) * 100, 99.0)
         for message in self._changes(status):
-            await self._send(float(status.get("progress", 0.0)) * 100, message)
+            await self._send(percent, message)
+        if settled(status):
+            ended = "halted for review" if status.get("needs_approval") else status["status"]
+            await self._send(100.0, f"render {ended}")
 
     def _changes(self, status: dict[str, Any]) -> list[str]:
         messages = []
@@ -65,16 +70,13 @@ class ProgressNotes:
             if self.shots.get(number) != state and state != "planned":
                 messages.append(f"shot {number}/{len(shots)} {state}")
         self.shots = shots
-        if settled(status):
-            ended = "halted for review" if status.get("needs_approval") else status["status"]
-            messages.append(f"render {ended}")
         return messages
 
     async def _send(self, percent: float, message: str) -> None:
         # MCP asks that progress rise with every notification, even within one snapshot.
-        value = max(min(percent, 100.0), self.sent + 0.01)
+        value = max(percent, self.sent + 0.001)
         self.sent = value
-        await self.report(round(value, 2), 100.0, message)
+        await self.report(round(value, 3), 100.0, message)
 
 
 async def watch(
