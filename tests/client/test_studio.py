@@ -94,6 +94,7 @@ def test_refusals_carry_the_apis_code_message_and_field(base_url, make_agent):
     )
     assert (e422.value.code, e422.value.field) == ("invalid_request", "shot_count")
     assert e402.value.code == "insufficient_credits" and e402.value.available == 0
+    assert f"fvs credits grant {broke.email}" in str(e402.value.how_to_add_credits)
     assert e402.value.needed and e402.value.message.startswith(
         f"this render needs {e402.value.needed}"
     )
