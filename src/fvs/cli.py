@@ -27,6 +27,8 @@ from fvs.accounts import service as accounts
 from fvs.app import build_studio, create_app, start_executor
 from fvs.billing import audit as ledger_audit
 from fvs.billing import service as billing
+from fvs.client import inputs
+from fvs.client.progress import render_to_file
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ValidationFailed
@@ -483,8 +485,8 @@ def render_cmd(
     if not key:
         _fail("pass --key or set FVS_AGENT_KEY", code=2)
     try:
-        request = client.load_request(request_file)
-        files = [client.upload_part(value) for value in file or ()]
+        request = inputs.load_request(request_file)
+        files = [inputs.upload_part(value) for value in file or ()]
     except client.BadInput as exc:
         _fail(str(exc), code=2)
     _render_and_report(base_url=base_url, key=key, request=request, out=out, files=files)
@@ -499,9 +501,9 @@ def _render_and_report(
     files: list[tuple[str, Path]] | None = None,
 ) -> None:
     try:
-        path = client.render(
-            base_url=base_url, key=key, request=request, out=out, console=console, files=files or ()
-        )
+        # Uploads of big reference files get a generous request timeout.
+        with client.Studio(base_url, key, timeout=300) as studio:
+            path = render_to_file(studio, request, out=out, console=console, files=files or ())
     except client.RenderFailed as exc:
         err.print(f"[red]render failed:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None

@@ -104,6 +104,14 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How long a sign-in waits for a hash slot before a 503."
     )
     hold_timeout_seconds: int = Field(default=6 * 3600, description="Deadline of render holds.")
+    signup_credits: int = Field(
+        default=0, ge=0, description="Credits granted once to each account that signs up."
+    )
+    topup_url: str | None = Field(
+        default=None,
+        description="A page where people add credits; a 402 points there instead of at the "
+        "operator's `fvs credits grant`.",
+    )
     allow_standins: bool = Field(default=True, description="Render unconfigured models locally.")
     # Google (Vertex AI). google-genai 3.x runs Veo and Imagen only in Vertex mode.
     google_project: str | None = Field(default=None, description="Vertex project id.")

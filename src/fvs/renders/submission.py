@@ -17,6 +17,9 @@ from anyio import to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fvs.accounts import service as accounts
+from fvs.billing.service import InsufficientCredits, how_to_add_credits
+from fvs.errors import AppError
 from fvs.renders import idempotency, service
 from fvs.renders.schemas import RenderRequest, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload
@@ -110,10 +113,28 @@ async def _submit(
 
     try:
         return await to_thread.run_sync(studio.db.transact, submit)
-    except Exception:
+    except Exception as exc:
         if key is not None:
             await _write(studio, lambda s: idempotency.release(s, account_id=account_id, key=key))
+        if isinstance(exc, InsufficientCredits):
+            raise await _advised(studio, account_id, exc) from None
         raise
+
+
+async def _advised(studio: Studio, account_id: str, exc: InsufficientCredits) -> AppError:
+    """The refusal, saying how credits are added here: the top-up page or the operator."""
+
+    def email() -> str:
+        with studio.db.read() as session:
+            return accounts.get_account(session, account_id).email
+
+    short_by = int(exc.extra["needed"]) - int(exc.extra["available"])
+    how = how_to_add_credits(
+        topup_url=studio.settings.topup_url,
+        email=await to_thread.run_sync(email),
+        short_by=short_by,
+    )
+    return exc.advised(how)
 
 
 async def _remember(studio: Studio, *, account_id: str, key: str, answer: Answer) -> None:
@@ -167,7 +188,10 @@ async def act_then_status(
     action: Callable[[Session], object],
 ) -> RenderStatus:
     """Run one state-changing service call, wake the workers, answer with the status."""
-    await _write(studio, action)
+    try:
+        await _write(studio, action)
+    except InsufficientCredits as exc:  # a repainted keyframe is charged
+        raise await _advised(studio, account_id, exc) from None
     studio.wake()
     return await current_status(studio, account_id, project_id, base_url)
 

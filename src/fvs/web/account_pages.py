@@ -6,6 +6,7 @@ a missing session on a page redirects to /login (see PageRoute).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -78,7 +79,10 @@ def signup(
     guard: SignInGuardDep,
     form: PreLoginForm,
 ) -> Response:
-    begin = _guarded(guard, client_address(request), accounts.sign_up)
+    with_credits = functools.partial(
+        accounts.sign_up, signup_credits=studio.settings.signup_credits
+    )
+    begin = _guarded(guard, client_address(request), with_credits)
     return _start_session(request, session, studio, "signup", begin, form.email, form.password)
 
 
