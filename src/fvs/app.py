@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from fvs import migrate
@@ -27,6 +28,7 @@ from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
 from fvs.media import images
+from fvs.models import WebhookEvent
 from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
@@ -36,6 +38,7 @@ from fvs.providers.factory import Providers
 from fvs.proxies import TrustedProxies
 from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
+from fvs.renders import service as renders
 from fvs.renders.endpoints import router as renders_router
 from fvs.renders.schemas import RenderRequest
 from fvs.storage.endpoints import router as media_router
@@ -46,6 +49,11 @@ from fvs.web.endpoints import router as studio_pages_router
 from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
 from fvs.web.security_headers import SecurityHeaders
+from fvs.web.webhook_pages import router as webhook_pages_router
+from fvs.webhooks import outbox
+from fvs.webhooks.endpoints import agent_router as agent_webhooks_router
+from fvs.webhooks.endpoints import router as account_webhooks_router
+from fvs.webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline.
@@ -56,6 +64,8 @@ def build_studio(settings: Settings) -> Studio:
     """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     images.configure(settings.max_image_pixels)  # for the API's uploads and the pipeline's steps
+    # Every state change below writes its webhook events in its own transaction.
+    outbox.install(low_balance_credits=settings.webhook_low_balance_credits)
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
@@ -102,6 +112,39 @@ def start_publisher(studio: Studio) -> Publisher:
     return publisher
 
 
+def start_webhook_sender(studio: Studio) -> WebhookSender:
+    """Send this studio's webhooks from a thread; woken with the executor after each commit."""
+    sender = WebhookSender(
+        db=studio.db, settings=studio.settings, describe=lambda s, e: _webhook_data(studio, s, e)
+    )
+    wake_jobs = studio.wake
+
+    def wake() -> None:
+        wake_jobs()
+        sender.wake()
+
+    studio.wake = wake
+    sender.start()
+    return sender
+
+
+def _webhook_data(studio: Studio, session: Session, event: WebhookEvent) -> dict[str, Any]:
+    """A webhook's data: the render's status body, at the status and stage of its event."""
+    if event.project_id is None:
+        return dict(event.facts)
+    settings = studio.settings
+    data = renders.status_of(
+        session,
+        account_id=event.account_id,
+        project_id=event.project_id,
+        base_url=(settings.public_base_url or "").rstrip("/"),
+        settings=settings,
+        storage=studio.storage,
+    ).model_dump(mode="json")
+    data.update({k: event.facts[k] for k in ("status", "current_stage") if k in event.facts})
+    return data
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
     settings = settings or Settings()
@@ -134,8 +177,10 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         studio = build_studio(settings)
         app.state.studio = studio
         executor: ThreadExecutor | Publisher | None = None
+        sender: WebhookSender | None = None
         if settings.executor == "threads":
             executor = start_executor(studio)
+            sender = start_webhook_sender(studio)  # at scale, `fvs worker` sends them
         elif settings.executor == "celery":
             executor = start_publisher(studio)
         try:
@@ -143,6 +188,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         finally:
             if executor is not None:
                 executor.stop()
+            if sender is not None:
+                sender.stop()
             studio.db.dispose()
 
     return lifespan
@@ -156,6 +203,9 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(media_router)
     app.include_router(account_api_router)
     app.include_router(account_keys_router)
+    app.include_router(account_webhooks_router)
+    app.include_router(agent_webhooks_router)
+    app.include_router(webhook_pages_router)
     app.include_router(account_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(home_router)
