@@ -112,11 +112,16 @@ def start_publisher(studio: Studio) -> Publisher:
     return publisher
 
 
-def start_webhook_sender(studio: Studio) -> WebhookSender:
-    """Send this studio's webhooks from a thread; woken with the executor after each commit."""
-    sender = WebhookSender(
+def make_webhook_sender(studio: Studio) -> WebhookSender:
+    """This studio's webhook sender, not yet started."""
+    return WebhookSender(
         db=studio.db, settings=studio.settings, describe=lambda s, e: _webhook_data(studio, s, e)
     )
+
+
+def start_webhook_sender(studio: Studio) -> WebhookSender:
+    """Send this studio's webhooks from a thread; woken with the executor after each commit."""
+    sender = make_webhook_sender(studio)
     wake_jobs = studio.wake
 
     def wake() -> None:
@@ -330,4 +335,4 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
-__all__ = ["build_studio", "create_app"]
+__all__ = ["build_studio", "create_app", "make_webhook_sender", "start_webhook_sender"]
