@@ -6,9 +6,10 @@ response that made it, never redirected, since it is shown only that once.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -112,7 +113,7 @@ def rotate(
 def resend(
     request: Request,
     endpoint_id: str,
-    delivery_id: int,
+    delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     caller: FormWriter,
     session: WriteSession,
     studio: StudioDep,
@@ -170,7 +171,7 @@ def act(
 def _threshold(raw: str) -> int | None:
     if not raw.strip():
         return None
-    if not raw.strip().isdigit():
+    if not re.fullmatch(r"[0-9]{1,12}", raw.strip()):
         raise ValidationFailed("threshold", "a whole number of credits, or blank for the default")
     return int(raw.strip())
 

@@ -61,6 +61,8 @@ def check_shape(url: str, *, allow_private: bool, field: str) -> None:
 def _parse(url: str, *, field: str, allow_private: bool = True) -> SplitResult:
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeUrl(field, f"at most {MAX_URL_LENGTH} characters")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        raise UnsafeUrl(field, "must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         _ = parts.port  # a port out of range raises here
@@ -78,7 +80,7 @@ def resolve(host: str, port: int, *, field: str) -> list[IPAddress]:
     """Every address the host resolves to now; UnsafeUrl when it resolves to none."""
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
+    except (OSError, ValueError) as exc:  # UnicodeError is a ValueError, as is a NUL
         raise UnsafeUrl(field, f"{host} does not resolve: {exc}") from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
     if not addresses:

@@ -5,7 +5,9 @@ The agent key reads one thing here: the secret that signs a render's own webhook
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from fvs.accounts.deps import ApiWriter, CurrentAccount
 from fvs.deps import ReadSession, StudioDep, WriteSession
@@ -25,6 +27,7 @@ from fvs.webhooks.schemas import (
 )
 
 router = APIRouter(prefix="/api/account/webhooks", tags=["account"])
+DeliveryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 agent_router = APIRouter(prefix="/api/agent/webhooks", tags=["agent"])
 
 
@@ -138,7 +141,7 @@ def deliveries(endpoint_id: str, account: CurrentAccount, session: ReadSession) 
 @router.post("/{endpoint_id}/deliveries/{delivery_id}/resend", status_code=202)
 def resend(
     endpoint_id: str,
-    delivery_id: int,
+    delivery_id: DeliveryId,
     caller: ApiWriter,
     session: WriteSession,
     studio: StudioDep,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from fvs.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -12,14 +14,14 @@ class CreateEndpoint(BaseModel):
 
     url: str = Field(min_length=1, max_length=2000)
     # Event types to send; empty: all of them.
-    events: list[str] = Field(default_factory=list, max_length=20)
+    events: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
 
 
 class WebhookSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Send wallet.low_balance below this many available credits; null: the studio's default.
-    low_balance_threshold: int | None = Field(default=None, ge=0)
+    low_balance_threshold: int | None = Field(default=None, ge=0, le=10**12)
 
 
 class EndpointOut(BaseModel):
