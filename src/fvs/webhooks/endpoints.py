@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Response
 
 from fvs.accounts.deps import ApiWriter, CurrentAccount
 from fvs.deps import ReadSession, StudioDep, WriteSession
+from fvs.errors import error_responses
 from fvs.keys.deps import AgentDep
 from fvs.webhooks import service as webhooks
 from fvs.webhooks.schemas import (
@@ -82,7 +83,27 @@ def get_render_secret(account: CurrentAccount, session: WriteSession) -> RenderS
     return RenderSecret(secret=webhooks.render_secret(session, account_id=account.id))
 
 
-@agent_router.get("/render-secret")
+@agent_router.get(
+    "/render-secret",
+    summary="The secret that signs a render's webhooks",
+    description=(
+        "Webhooks sent to a render's own `webhook_url` are signed (Standard Webhooks: "
+        "`webhook-id`, `webhook-timestamp`, `webhook-signature`) with this account-wide "
+        "`whsec_` secret; verify each delivery with it, e.g. with the `standardwebhooks` "
+        "package. Endpoints managed in Settings have secrets of their own."
+    ),
+    responses={
+        200: {
+            "description": "The account's render webhook secret.",
+            "content": {
+                "application/json": {
+                    "example": {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+                }
+            },
+        },
+        **error_responses(401),
+    },
+)
 def agent_render_secret(principal: AgentDep, session: WriteSession) -> RenderSecret:
     return RenderSecret(secret=webhooks.render_secret(session, account_id=principal.account_id))
 
