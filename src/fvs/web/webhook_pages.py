@@ -211,6 +211,6 @@ def _page(
         "error": error,
         "threshold": settings_row.low_balance_threshold if settings_row else None,
         "default_threshold": studio.settings.webhook_low_balance_credits,
-        "disabled": [e for e in endpoints if not e.enabled and e.disabled_reason],
+        "disabled": webhooks.disabled_endpoints(session, account_id=account_id),
     }
     return templates.page(request, "webhooks.html", context, status=status)

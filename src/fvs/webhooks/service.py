@@ -15,6 +15,7 @@ from fvs.webhooks.addresses import check_url
 from fvs.webhooks.signing import new_secret
 
 ROTATION_OVERLAP = timedelta(hours=24)
+USER_DISABLED = "disabled by the account"
 
 
 def create_endpoint(
@@ -106,6 +107,15 @@ def list_endpoints(session: Session, *, account_id: str) -> list[WebhookEndpoint
     return list(repository.account_endpoints(session, account_id))
 
 
+def disabled_endpoints(session: Session, *, account_id: str) -> list[WebhookEndpoint]:
+    """The account's endpoints the studio disabled after failing (Settings says so)."""
+    return [
+        e
+        for e in repository.account_endpoints(session, account_id)
+        if not e.enabled and e.disabled_reason and e.disabled_reason != USER_DISABLED
+    ]
+
+
 def get_endpoint(session: Session, *, account_id: str, endpoint_id: str) -> WebhookEndpoint:
     """One of the account's endpoints, or 404 (another account's is not found either)."""
     found = repository.get_endpoint(session, endpoint_id)
@@ -135,7 +145,7 @@ def set_enabled(
         endpoint.disabled_reason = None
         endpoint.failing_since = None
     else:
-        endpoint.disabled_reason = "disabled by the account"
+        endpoint.disabled_reason = USER_DISABLED
     return endpoint
 
 
