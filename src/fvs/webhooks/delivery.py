@@ -41,6 +41,11 @@ class Claimed:
     signing_secrets: tuple[str, ...]
 
 
+def has_work(session: Session) -> bool:
+    """Whether a pass would do anything: read-only, so an idle sender never takes a write lock."""
+    return repository.has_work(session, utcnow())
+
+
 def fan_out(session: Session, *, describe: Describe, settings: Settings, limit: int = 100) -> int:
     """Freeze each new event's body and add a delivery per endpoint that wants it."""
     events = repository.unsent_events(session, limit)

@@ -155,3 +155,18 @@ def deliveries_of_endpoint(
         .limit(limit)
     ).all()
     return [(d, e) for d, e in rows]
+
+
+def has_work(session: Session, now: datetime) -> bool:
+    """Whether an event waits to be fanned out or a free delivery is due."""
+    unsent = select(WebhookEvent.seq).where(WebhookEvent.fanned_out.is_(False)).limit(1)
+    due = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.state == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+        )
+        .limit(1)
+    )
+    return session.scalar(unsent) is not None or session.scalar(due) is not None

@@ -33,6 +33,9 @@ class WebhookSender:
     def run_once(self) -> int:
         """One pass: fan out, then attempt every due delivery; how many were attempted."""
         settings = self.settings
+        with self.db.read() as session:
+            if not delivery.has_work(session):
+                return 0
         self.db.transact(lambda s: delivery.fan_out(s, describe=self.describe, settings=settings))
         claimed = self.db.transact(lambda s: delivery.claim(s, settings=settings))
         for one in claimed:
