@@ -94,12 +94,12 @@ def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
         address = address.ipv4_mapped
     if address in METADATA or address.is_link_local:
         return "a link-local or cloud-metadata address"
-    if address.is_multicast or address.is_unspecified or address.is_reserved:
+    if address.is_multicast or address.is_unspecified:
         return "not a unicast address"
-    if allow_private:
-        return None
-    if address.is_loopback:
-        return "a loopback address"
+    if address.is_loopback:  # before is_reserved, which ::1 also is
+        return None if allow_private else "a loopback address"
+    if address.is_reserved:
+        return "a reserved address"
     if not address.is_global:
-        return "a private address"
+        return None if allow_private else "a private address"
     return None
