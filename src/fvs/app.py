@@ -50,6 +50,7 @@ from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
 from fvs.web.security_headers import SecurityHeaders
 from fvs.web.webhook_pages import router as webhook_pages_router
+from fvs.webhooks import delivery as webhook_delivery
 from fvs.webhooks import outbox
 from fvs.webhooks.endpoints import agent_router as agent_webhooks_router
 from fvs.webhooks.endpoints import router as account_webhooks_router
@@ -80,9 +81,11 @@ def build_studio(settings: Settings) -> Studio:
 
 
 def sweep(studio: Studio) -> None:
-    """Periodic housekeeping: expire overdue holds (failing their renders), old idempotency keys."""
+    """Periodic housekeeping: overdue holds (failing their renders), old idempotency keys
+    and old webhook events."""
     state.sweep_expired_holds(studio)
     studio.db.transact(idempotency.purge_expired)
+    studio.db.transact(lambda s: webhook_delivery.purge_old(s, settings=studio.settings))
 
 
 def start_executor(studio: Studio) -> ThreadExecutor:

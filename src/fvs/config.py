@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often the sender looks for due deliveries."
     )
+    webhook_keep_days: float = Field(
+        default=30.0, ge=2, description="Events, deliveries and their log are kept this long."
+    )
     webhook_low_balance_credits: int = Field(
         default=100, ge=0, description="Default wallet.low_balance threshold of an account."
     )

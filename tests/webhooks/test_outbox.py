@@ -187,3 +187,25 @@ def test_the_address_is_checked_again_when_sending(studio: Studio) -> None:
     [(_delivery, _event, [attempt])] = log
     assert attempt["status_code"] is None
     assert "loopback" in str(attempt["error"])
+
+
+def test_old_events_are_forgotten_with_their_log(studio: Studio) -> None:
+    with Receiver() as receiver:
+        account_id, endpoint_id = _account_with_endpoint(studio, receiver.url)
+        studio.db.transact(
+            lambda s: webhooks.send_test_event(s, account_id=account_id, endpoint_id=endpoint_id)
+        )
+        assert _sender(studio).run_once() == 1
+    settings = studio.settings
+    assert studio.db.transact(lambda s: delivery.purge_old(s, settings=settings)) == 0
+
+    def age(session):
+        for event in session.scalars(select(WebhookEvent)):
+            event.created_at = utcnow() - timedelta(days=settings.webhook_keep_days, hours=1)
+
+    studio.db.transact(age)
+    assert studio.db.transact(lambda s: delivery.purge_old(s, settings=settings)) == 1
+    log = studio.db.transact(
+        lambda s: webhooks.endpoint_log(s, account_id=account_id, endpoint_id=endpoint_id)
+    )
+    assert log == []

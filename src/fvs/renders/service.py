@@ -97,6 +97,7 @@ def submit_render(
     """Create the project, its run and first job, and hold its estimated credits."""
     check_assets(request, uploads)
     if request.webhook_url is not None:
+        # Before this transaction's first query: no write lock is held during the DNS lookup.
         webhooks.check_render_webhook(request.webhook_url, settings=settings)
     resolved, estimate = quote_render(
         session, account_id=account_id, request=request, settings=settings, uploads=uploads

@@ -212,3 +212,9 @@ def _note_failure(endpoint: WebhookEndpoint, *, now: datetime, settings: Setting
             f"disabled automatically: every attempt failed since "
             f"{endpoint.failing_since.isoformat(timespec='minutes')}"
         )
+
+
+def purge_old(session: Session, *, settings: Settings) -> int:
+    """Forget events older than FVS_WEBHOOK_KEEP_DAYS (long past their retries); how many."""
+    cutoff = utcnow() - timedelta(days=settings.webhook_keep_days)
+    return repository.purge_before(session, cutoff)

@@ -170,3 +170,13 @@ def has_work(session: Session, now: datetime) -> bool:
         .limit(1)
     )
     return session.scalar(unsent) is not None or session.scalar(due) is not None
+
+
+def purge_before(session: Session, cutoff: datetime) -> int:
+    """Delete events written before the cutoff, with their deliveries and attempts."""
+    old = select(WebhookEvent.seq).where(WebhookEvent.created_at < cutoff)
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.event_seq.in_(old))
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_seq.in_(old)))
+    result = session.execute(delete(WebhookEvent).where(WebhookEvent.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
