@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
@@ -32,6 +33,7 @@ from fvs.keys.endpoints import router as account_keys_router
 from fvs.mcp.http import PATH as MCP_PATH
 from fvs.mcp.http import McpEndpoint
 from fvs.media import images
+from fvs.models import WebhookEvent
 from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
@@ -41,6 +43,7 @@ from fvs.providers.factory import Providers
 from fvs.proxies import TrustedProxies
 from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
+from fvs.renders import service as renders
 from fvs.renders.endpoints import router as renders_router
 from fvs.renders.schemas import RenderRequest
 from fvs.storage.endpoints import router as media_router
@@ -51,6 +54,12 @@ from fvs.web.endpoints import router as studio_pages_router
 from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
 from fvs.web.security_headers import SecurityHeaders
+from fvs.web.webhook_pages import router as webhook_pages_router
+from fvs.webhooks import delivery as webhook_delivery
+from fvs.webhooks import outbox
+from fvs.webhooks.endpoints import agent_router as agent_webhooks_router
+from fvs.webhooks.endpoints import router as account_webhooks_router
+from fvs.webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline.
@@ -61,6 +70,8 @@ def build_studio(settings: Settings) -> Studio:
     """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     images.configure(settings.max_image_pixels)  # for the API's uploads and the pipeline's steps
+    # Every state change below writes its webhook events in its own transaction.
+    outbox.install(low_balance_credits=settings.webhook_low_balance_credits)
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
@@ -75,9 +86,11 @@ def build_studio(settings: Settings) -> Studio:
 
 
 def sweep(studio: Studio) -> None:
-    """Periodic housekeeping: expire overdue holds (failing their renders), old idempotency keys."""
+    """Periodic housekeeping: overdue holds (failing their renders), old idempotency keys
+    and old webhook events."""
     state.sweep_expired_holds(studio)
     studio.db.transact(idempotency.purge_expired)
+    studio.db.transact(lambda s: webhook_delivery.purge_old(s, settings=studio.settings))
 
 
 def start_executor(studio: Studio) -> ThreadExecutor:
@@ -105,6 +118,44 @@ def start_publisher(studio: Studio) -> Publisher:
     studio.wake = publisher.wake
     publisher.start()
     return publisher
+
+
+def make_webhook_sender(studio: Studio) -> WebhookSender:
+    """This studio's webhook sender, not yet started."""
+    return WebhookSender(
+        db=studio.db, settings=studio.settings, describe=lambda s, e: _webhook_data(studio, s, e)
+    )
+
+
+def start_webhook_sender(studio: Studio) -> WebhookSender:
+    """Send this studio's webhooks from a thread; woken with the executor after each commit."""
+    sender = make_webhook_sender(studio)
+    wake_jobs = studio.wake
+
+    def wake() -> None:
+        wake_jobs()
+        sender.wake()
+
+    studio.wake = wake
+    sender.start()
+    return sender
+
+
+def _webhook_data(studio: Studio, session: Session, event: WebhookEvent) -> dict[str, Any]:
+    """A webhook's data: the render's status body, at the status and stage of its event."""
+    if event.project_id is None:
+        return dict(event.facts)
+    settings = studio.settings
+    data = renders.status_of(
+        session,
+        account_id=event.account_id,
+        project_id=event.project_id,
+        base_url=(settings.public_base_url or "").rstrip("/"),
+        settings=settings,
+        storage=studio.storage,
+    ).model_dump(mode="json")
+    data.update({k: event.facts[k] for k in ("status", "current_stage") if k in event.facts})
+    return data
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -144,8 +195,10 @@ def _lifespan(
         studio = build_studio(settings)
         app.state.studio = studio
         executor: ThreadExecutor | Publisher | None = None
+        sender: WebhookSender | None = None
         if settings.executor == "threads":
             executor = start_executor(studio)
+            sender = start_webhook_sender(studio)  # at scale, `fvs worker` sends them
         elif settings.executor == "celery":
             executor = start_publisher(studio)
         try:
@@ -154,6 +207,8 @@ def _lifespan(
         finally:
             if executor is not None:
                 executor.stop()
+            if sender is not None:
+                sender.stop()
             studio.db.dispose()
 
     return lifespan
@@ -167,6 +222,9 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(media_router)
     app.include_router(account_api_router)
     app.include_router(account_keys_router)
+    app.include_router(account_webhooks_router)
+    app.include_router(agent_webhooks_router)
+    app.include_router(webhook_pages_router)
     app.include_router(account_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(home_router)
@@ -293,4 +351,4 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
-__all__ = ["build_studio", "create_app"]
+__all__ = ["build_studio", "create_app", "make_webhook_sender", "start_webhook_sender"]

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fvs import client, logs, metrics, migrate
 from fvs.accounts import service as accounts
-from fvs.app import build_studio, create_app, start_executor
+from fvs.app import build_studio, create_app, start_executor, start_webhook_sender
 from fvs.billing import audit as ledger_audit
 from fvs.billing import service as billing
 from fvs.client import inputs
@@ -229,9 +229,11 @@ def worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     executor = start_executor(studio)
+    sender = start_webhook_sender(studio)
     console.print(f"worker {executor.owner}: {studio.settings.worker_threads} threads")
     stopping.wait()
     executor.stop()
+    sender.stop()
     studio.db.dispose()
 
 

@@ -122,6 +122,31 @@ class Settings(BaseSettings):
     veo_poll_seconds: float = Field(default=10.0, gt=0, description="Between operation polls.")
     veo_deadline_seconds: float = Field(default=900.0, gt=0, description="Give up on a clip.")
     veo_safety_retries: int = Field(default=2, ge=0, description="Rewrites after a filter.")
+    # Webhooks (Standard Webhooks): who may be called, and how hard we try.
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow http and private or loopback hosts (tests and local use only).",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Per attempt.")
+    webhook_retry_base_seconds: float = Field(
+        default=5.0, ge=0, description="Backoff base: about base * 2^n with jitter."
+    )
+    webhook_retry_hours: float = Field(default=24.0, gt=0, description="Retry an event this long.")
+    webhook_disable_after_days: float = Field(
+        default=5.0, gt=0, description="An endpoint failing this long is disabled."
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0, gt=0, description="A claimed delivery is another sender's after this."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the sender looks for due deliveries."
+    )
+    webhook_keep_days: float = Field(
+        default=30.0, ge=2, description="Events, deliveries and their log are kept this long."
+    )
+    webhook_low_balance_credits: int = Field(
+        default=100, ge=0, description="Default wallet.low_balance threshold of an account."
+    )
     # Operating it.
     auto_migrate: bool = Field(
         default=True, description="Migrate at start (under a lock); false: refuse until migrated."

@@ -80,7 +80,7 @@ def test_the_submit_documents_202_and_200_with_the_render_status(spec):
 def test_every_agent_route_explains_itself(spec):
     operations = dict(_agent_operations(spec))
     assert "GET /api/agent/renders" in operations
-    assert len(operations) == 10
+    assert len(operations) == 11  # 10, and the render webhook secret
     for name, operation in operations.items():
         assert operation["security"] == [{"AgentKey": []}], name
         assert operation["summary"] and operation["description"], name
@@ -231,4 +231,4 @@ def test_swagger_ui_renders_every_agent_route_offline(settings):
             browser.close()
     assert outside == []
     assert any(p.strip() == "/api/agent/renders" for p in paths)
-    assert len([p for p in paths if p.strip().startswith(AGENT_PREFIX)]) == 10
+    assert len([p for p in paths if p.strip().startswith(AGENT_PREFIX)]) == 11

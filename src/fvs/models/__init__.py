@@ -6,6 +6,13 @@ from fvs.models.jobs import Job
 from fvs.models.ledger import LedgerAccount, Transfer
 from fvs.models.projects import Asset, Project, Run, Shot
 from fvs.models.sessions import IdempotencyRecord, WebSession
+from fvs.models.webhooks import (
+    WebhookAccount,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "IdempotencyRecord",
@@ -20,4 +27,9 @@ __all__ = [
     "Run",
     "Shot",
     "Transfer",
+    "WebhookAccount",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

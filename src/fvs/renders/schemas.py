@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from fvs.errors import ValidationFailed
 from fvs.providers.base import CAMERA_MOVES
 from fvs.providers.styles import PRESET_NAMES
+from fvs.webhooks.catalog import RENDER_EVENTS
 
 MAX_SHOTS = 64
 AssetPurpose = Literal[
@@ -23,6 +24,7 @@ AssetPurpose = Literal[
 ProjectMode = Literal["scene", "custom", "music"]
 StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]
 CameraMove = Literal[CAMERA_MOVES]  # type: ignore[valid-type]
+RenderEvent = Literal[RENDER_EVENTS]  # type: ignore[valid-type]
 
 
 class AssetRequest(BaseModel):
@@ -81,6 +83,9 @@ class RenderRequest(BaseModel):
     music_model: str | None = Field(default=None, max_length=200)
     # The clips' own sound under the track: mute (music mode's default), duck or keep.
     clip_audio: Literal["mute", "duck", "keep"] | None = None
+    # Signed webhooks (Standard Webhooks) for this render's events, besides the account's.
+    webhook_url: str | None = Field(default=None, min_length=1, max_length=2000)
+    webhook_events: list[RenderEvent] | None = Field(default=None, max_length=len(RENDER_EVENTS))
 
     @field_validator("*", mode="after")
     @classmethod

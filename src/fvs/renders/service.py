@@ -35,6 +35,7 @@ from fvs.renders.settings import ignored_fields_note, resolve_render
 from fvs.renders.uploads import Upload, check_assets, check_tracks, pick_track
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
+from fvs.webhooks import service as webhooks
 
 DELIVERABLE_ROLES = ("upload", "final")
 LIST_LIMIT = 50
@@ -95,6 +96,9 @@ def submit_render(
 ) -> Project:
     """Create the project, its run and first job, and hold its estimated credits."""
     check_assets(request, uploads)
+    if request.webhook_url is not None:
+        # Before this transaction's first query: no write lock is held during the DNS lookup.
+        webhooks.check_render_webhook(request.webhook_url, settings=settings)
     resolved, estimate = quote_render(
         session, account_id=account_id, request=request, settings=settings, uploads=uploads
     )
@@ -116,6 +120,14 @@ def submit_render(
     )
     for upload in uploads:
         _store_upload(session, storage, project_id, upload)
+    if request.webhook_url is not None:
+        webhooks.add_render_endpoint(
+            session,
+            account_id=account_id,
+            project_id=project_id,
+            url=request.webhook_url,
+            events=list(request.webhook_events or []),
+        )
     pipeline.start(session, project)
     return project
 

@@ -37,6 +37,7 @@ from fvs.options.defaults import DEFAULTABLE, STUDIO_DEFAULTS, choices
 from fvs.studio import Studio
 from fvs.web import templates
 from fvs.web.wallet import wallet_summary
+from fvs.webhooks import service as webhooks
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -310,6 +311,7 @@ def _settings_page(
         "notice": notice,
         "error": error,
         "defaults": _defaults_form(account.defaults or {}),
+        "disabled_webhooks": webhooks.disabled_endpoints(session, account_id=account.id),
     }
     # The page may hold a fresh key: page() keeps it out of every cache.
     return templates.page(request, "settings.html", context, status=status)
