@@ -23,6 +23,9 @@ from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ErrorResponse
+from fvs.events import recorder
+from fvs.events.endpoints import router as events_router
+from fvs.events.feed import EventFeed
 from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
@@ -57,6 +60,7 @@ def build_studio(settings: Settings) -> Studio:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     images.configure(settings.max_image_pixels)  # for the API's uploads and the pipeline's steps
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
+    recorder.install()  # every change to a render writes its events in the same transaction
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
     else:
@@ -133,6 +137,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         studio = build_studio(settings)
         app.state.studio = studio
+        feed = EventFeed(studio.db, interval_seconds=settings.events_poll_ms / 1000)
+        app.state.event_feed = feed
         executor: ThreadExecutor | Publisher | None = None
         if settings.executor == "threads":
             executor = start_executor(studio)
@@ -141,6 +147,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         try:
             yield
         finally:
+            await feed.close()
             if executor is not None:
                 executor.stop()
             studio.db.dispose()
@@ -151,6 +158,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
 def _add_routes(app: FastAPI) -> None:
     """Every feature's router, the landing page and the static files."""
     app.include_router(renders_router)
+    app.include_router(events_router)
     app.include_router(wallet_router)
     app.include_router(models_router)
     app.include_router(media_router)
