@@ -70,7 +70,9 @@ def test_a_subscriber_sees_every_stage_in_order_then_the_stream_ends(server, mak
     for e in events:
         assert e.data["type"] == e.type
         assert {"status", "stage", "progress", "project_id"} <= set(e.data)
-    shots = [(e.data["shot"]["number"], e.data["shot"]["state"]) for e in events if "shot" in e.data]
+    shots = [
+        (e.data["shot"]["number"], e.data["shot"]["state"]) for e in events if "shot" in e.data
+    ]
     assert sorted(shots) == [(1, "filmed"), (1, "keyframed"), (2, "filmed"), (2, "keyframed")]
     steps = [e.data["progress"] for e in events if e.type == "render.progress"]
     assert steps == sorted(steps) and steps[-1] == 1.0 and len(steps) >= 4

@@ -29,7 +29,8 @@ def test_the_stream_needs_the_owners_key(client, make_agent):
     foreign = client.get(url, headers=stranger.headers)
     assert foreign.status_code == 404
     assert foreign.json()["error"]["field"] == "project_id"
-    missing = client.get("/api/agent/renders/proj_api_0000000000000000/events", headers=owner.headers)
+    unknown = "/api/agent/renders/proj_api_0000000000000000/events"
+    missing = client.get(unknown, headers=owner.headers)
     assert missing.status_code == 404
 
 
