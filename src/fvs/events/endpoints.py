@@ -105,8 +105,18 @@ async def open_stream(
     )
 
 
+STREAM_EXAMPLE = (
+    "event: render.stage_changed\r\n"
+    'data: {"project_id": "proj_api_60c90c0841464675", "status": "running", '
+    '"stage": "filming", "progress": 0.2, "created_at": "2026-11-29T02:10:00+00:00", '
+    '"type": "render.stage_changed"}\r\nid: 8\r\n\r\n'
+    ": ping - 2026-11-29 02:10:15.000000+00:00\r\n\r\n"
+)
 STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {}}, "description": "The render's events."},
+    200: {
+        "content": {"text/event-stream": {"example": STREAM_EXAMPLE}},
+        "description": "The render's events, until the last.",
+    },
 }
 
 
