@@ -129,3 +129,17 @@ def test_a_cancelled_render_ends_its_stream_with_cancelled(server, make_agent):
     assert seen[-1].type == "render.cancelled"
     assert "halted_for_review" in stages_seen(seen)
     assert [e.type for e in seen if e.type in TERMINAL] == ["render.cancelled"]
+
+
+@pytest.mark.slow
+def test_a_server_that_runs_no_steps_streams_another_servers_render(settings, make_agent):
+    # The stream reads the shared log, so the server a client follows need not be the one
+    # whose workers run the render (as with several API replicas and Celery workers).
+    agent = make_agent()
+    quiet = settings.model_copy(update={"executor": "none"})
+    with serve_in_thread(settings) as worker, serve_in_thread(quiet) as watcher:
+        project_id = submit(watcher, agent)  # queued by the quiet one, run by the other
+        events = stream(watcher, agent, project_id)
+    assert stages_seen(events) == STAGES
+    assert events[-1].type == "render.completed"
+    assert worker != watcher
