@@ -27,6 +27,9 @@ from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ErrorResponse
+from fvs.events import recorder
+from fvs.events.endpoints import router as events_router
+from fvs.events.feed import EventFeed
 from fvs.jobs.executor import ThreadExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
@@ -73,6 +76,7 @@ def build_studio(settings: Settings) -> Studio:
     # Every state change below writes its webhook events in its own transaction.
     outbox.install(low_balance_credits=settings.webhook_low_balance_credits)
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
+    recorder.install()  # every change to a render writes its events in the same transaction
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
     else:
@@ -194,6 +198,8 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         studio = build_studio(settings)
         app.state.studio = studio
+        feed = EventFeed(studio.db, interval_seconds=settings.events_poll_ms / 1000)
+        app.state.event_feed = feed
         executor: ThreadExecutor | Publisher | None = None
         sender: WebhookSender | None = None
         if settings.executor == "threads":
@@ -205,6 +211,7 @@ def _lifespan(
             async with mcp.running():
                 yield
         finally:
+            await feed.close()
             if executor is not None:
                 executor.stop()
             if sender is not None:
@@ -217,6 +224,7 @@ def _lifespan(
 def _add_routes(app: FastAPI) -> None:
     """Every feature's router, the landing page and the static files."""
     app.include_router(renders_router)
+    app.include_router(events_router)
     app.include_router(wallet_router)
     app.include_router(models_router)
     app.include_router(media_router)

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     status_min_interval_ms: int = Field(
         default=100, ge=0, description="A client polling faster is paced, never refused."
     )
+    events_keepalive_seconds: float = Field(
+        default=15.0, gt=0, description="Keep-alive comment interval on live event streams."
+    )
+    events_poll_ms: int = Field(
+        default=400, ge=20, le=10_000, description="How often a server reads new render events."
+    )
     max_request_json_bytes: int = Field(default=256 * 1024)
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Per uploaded file.")
     max_uploads: int = Field(default=8)

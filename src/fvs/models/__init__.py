@@ -2,6 +2,7 @@
 
 from fvs.models.accounts import Account, AgentKey
 from fvs.models.base import Base
+from fvs.models.events import ProjectEvent
 from fvs.models.jobs import Job
 from fvs.models.ledger import LedgerAccount, Transfer
 from fvs.models.projects import Asset, Project, Run, Shot
@@ -24,6 +25,7 @@ __all__ = [
     "Job",
     "LedgerAccount",
     "Project",
+    "ProjectEvent",
     "Run",
     "Shot",
     "Transfer",
