@@ -21,6 +21,7 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import service as pipeline
 from fvs.pipeline.service import ShotCounts
 from fvs.renders import repository
+from fvs.renders.freshness import Version
 from fvs.renders.schemas import (
     Estimate,
     MusicSectionStatus,
@@ -229,6 +230,17 @@ def regenerate_keyframe(
     )
     pipeline.repaint(session, project, shot_number)
     return project
+
+
+def status_version(session: Session, *, account_id: str, project_id: str) -> Version:
+    """The render's version, for its ETag and poll hint: one small query; 404 for none."""
+    settled = billing.settled_column(Project.id.expression).label("settled")
+    row = repository.version_row(
+        session, project_id=project_id, account_id=account_id, columns=[settled]
+    )
+    if row is None:
+        raise NotFound(f"no render {project_id}", field="project_id")
+    return Version.from_row(row)
 
 
 def status_of(

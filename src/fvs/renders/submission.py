@@ -17,7 +17,7 @@ from anyio import to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fvs.renders import idempotency, service
+from fvs.renders import freshness, idempotency, service
 from fvs.renders.schemas import RenderRequest, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload
 from fvs.stages import TERMINAL, Status
@@ -141,6 +141,44 @@ async def current_status(
                 settings=studio.settings,
                 storage=studio.storage,
             )
+
+    return await to_thread.run_sync(read)
+
+
+@dataclass(frozen=True)
+class Polled:
+    """One status poll's answer: the render's version, its ETag, and the body if needed."""
+
+    version: freshness.Version
+    etag: str
+    body: bytes | None  # None: the client's copy (If-None-Match) is still current
+
+
+async def poll_status(
+    studio: Studio, account_id: str, project_id: str, base_url: str, if_none_match: str | None
+) -> Polled:
+    """The status body as JSON bytes, unless If-None-Match names its current ETag.
+
+    The version is read first, in the same read transaction as the body, so the ETag
+    never names a newer render than the body shows.
+    """
+    ttl = studio.settings.signed_url_ttl_seconds
+
+    def read() -> Polled:
+        with studio.db.read() as session:
+            version = service.status_version(session, account_id=account_id, project_id=project_id)
+            tag = freshness.etag(version, base_url=base_url, ttl_seconds=ttl)
+            if freshness.matches(if_none_match, tag):
+                return Polled(version, tag, None)  # no shots read, no links signed
+            status = service.status_of(
+                session,
+                account_id=account_id,
+                project_id=project_id,
+                base_url=base_url,
+                settings=studio.settings,
+                storage=studio.storage,
+            )
+            return Polled(version, tag, status.model_dump_json().encode())
 
     return await to_thread.run_sync(read)
 
