@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,7 @@ from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ErrorResponse
 from fvs.jobs.executor import ThreadExecutor
+from fvs.jobs.leader import HostLock, LeaderExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
 from fvs.media import images
@@ -102,8 +104,12 @@ def start_publisher(studio: Studio) -> Publisher:
     return publisher
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
+def create_app(settings: Settings | None = None, *, executor_lock: Path | None = None) -> FastAPI:
+    """The whole studio as an ASGI app; the embedded executor runs in its lifespan.
+
+    executor_lock: this is one of several processes of one `fvs serve --workers N`;
+    only the one holding this file's lock runs the worker threads (fvs.jobs.leader).
+    """
     settings = settings or Settings()
     app = FastAPI(
         title="Future Video Studio",
@@ -111,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=agent_docs.OVERVIEW,
         docs_url=None,  # _add_docs serves both from local assets
         redoc_url=None,
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, executor_lock=executor_lock),
     )
     app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
@@ -126,15 +132,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    settings: Settings, *, executor_lock: Path | None = None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Build the studio when the app starts, with its executor threads or its publisher."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         studio = build_studio(settings)
         app.state.studio = studio
-        executor: ThreadExecutor | Publisher | None = None
-        if settings.executor == "threads":
+        executor: ThreadExecutor | Publisher | LeaderExecutor | None = None
+        if settings.executor == "threads" and executor_lock is not None:
+            lock = HostLock(executor_lock)
+            executor = LeaderExecutor(lock, lambda: start_executor(studio)).start()
+        elif settings.executor == "threads":
             executor = start_executor(studio)
         elif settings.executor == "celery":
             executor = start_publisher(studio)
