@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         le=64,
         description="`fvs serve` processes; default: the CPU count (at most 8).",
     )
+    key_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="A verified agent key is trusted this long per process; 0: check each time.",
+    )
     status_min_interval_ms: int = Field(
         default=100, ge=0, description="A client polling faster is paced, never refused."
     )

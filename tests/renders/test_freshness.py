@@ -90,7 +90,14 @@ def test_a_current_copy_is_answered_without_building_the_body(client, make_agent
     monkeypatch.setattr(service, "render_status", lambda *a, **k: built.append(1) or real(*a, **k))
     assert _poll(client, agent, project_id, etag=tag).status_code == 304
     assert built == []  # no shots read, no URL signed, nothing serialised
-    assert _poll(client, agent, project_id).status_code == 200
+    # Without If-None-Match an unchanged render gets the bytes built last time.
+    assert _poll(client, agent, project_id).json()["project_id"] == project_id
+    assert built == []
+    # Once the render moves, its body is built afresh, once.
+    moved = update(Project).where(Project.id == project_id).values(current_stage=Stage.PLANNING)
+    _change(client, moved)
+    for _ in range(3):
+        assert _poll(client, agent, project_id).json()["current_stage"] == Stage.PLANNING
     assert built == [1]
 
 
@@ -193,7 +200,9 @@ def test_another_accounts_render_is_404_with_or_without_a_tag(client, make_agent
 
 
 @pytest.mark.slow
-def test_a_whole_render_never_answers_304_for_a_changed_body(client, make_agent):
+def test_a_whole_render_never_answers_304_for_a_changed_body(client, make_agent, monkeypatch):
+    # Every 200 built afresh: a stale ETag would show as one tag with two bodies.
+    monkeypatch.setattr(freshness, "bodies", freshness.Bodies(max_entries=0))
     agent = make_agent()
     project_id = _submit(client, agent, HALTING)
     bodies: dict[str, dict] = {}

@@ -37,7 +37,16 @@ async def agent_principal(
     studio: StudioDep, clear: Annotated[str | None, Security(agent_key_header)]
 ) -> Principal:
     """The account behind the X-FVS-Agent-Key header, or 401."""
-    return await run_in_threadpool(_verify, studio, clear)
+    secret = studio.settings.resolved_secret
+    # A key verified a moment ago needs no thread and no query (fvs.keys.cache).
+    remembered = keys.remembered_principal(clear, secret=secret)
+    if remembered is not None:
+        return remembered
+    principal = await run_in_threadpool(_verify, studio, clear)
+    if clear is not None:
+        seconds = studio.settings.key_cache_seconds
+        keys.remember_principal(clear, principal, secret=secret, seconds=seconds)
+    return principal
 
 
 AgentDep = Annotated[Principal, Depends(agent_principal)]

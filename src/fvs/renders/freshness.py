@@ -12,6 +12,11 @@ links) and on the signed links' expiry, which moves once an hour (storage.signin
 rounds it up to the hour): both go into the tag, so a new hour gives a new tag and
 the client fresh links, and two origins never share one.
 
+The same argument lets a process keep the last bodies it built, by render and ETag
+(Bodies, bounded, least recently used out first): a poll without If-None-Match whose
+render has not moved gets the bytes built for the previous poll, after the same one
+small query. A body is built only when its render has changed, or the hour has.
+
 Retry-After (seconds) rides on every non-terminal status: a few seconds while a Veo
 clip is filming remotely (it takes minutes; nothing changes faster than its poll),
 one second while the studio's own steps run, longer while a storyboard waits for a
@@ -21,7 +26,9 @@ person's approval. Terminal statuses carry none: there is nothing more to wait f
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +40,7 @@ BODY_FORMAT = "1"
 REMOTE_FILMING_RETRY_SECONDS = 5
 LOCAL_WORK_RETRY_SECONDS = 1
 AWAITING_REVIEW_RETRY_SECONDS = 10
+MAX_BODIES = 2048  # status bodies are a few KB: a few MB per process at most
 
 
 @dataclass(frozen=True)
@@ -95,3 +103,29 @@ def headers(version: Version, tag: str) -> dict[str, str]:
     if seconds is not None:
         found["Retry-After"] = str(seconds)
     return found
+
+
+class Bodies:
+    """The status bodies last built, by (project id, ETag); thread-safe, bounded."""
+
+    def __init__(self, max_entries: int = MAX_BODIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, project_id: str, tag: str) -> bytes | None:
+        with self._lock:
+            body = self._entries.get((project_id, tag))
+            if body is not None:
+                self._entries.move_to_end((project_id, tag))
+            return body
+
+    def put(self, project_id: str, tag: str, body: bytes) -> None:
+        with self._lock:
+            self._entries[(project_id, tag)] = body
+            self._entries.move_to_end((project_id, tag))
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+bodies = Bodies()

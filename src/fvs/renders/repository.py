@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, case, cast, func, select
+from sqlalchemy import ColumnElement, Select, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from fvs.models import Asset, Project, Shot
@@ -64,15 +65,27 @@ def version_row(
     *,
     project_id: str,
     account_id: str,
-    columns: list[ColumnElement[Any]],
+    columns: tuple[ColumnElement[Any], ...],
 ) -> dict[str, Any] | None:
-    """The project's version columns by name, in one query (None: no such render of theirs)."""
+    """The project's version columns by name, in one query (None: no such render of theirs).
+
+    Polled many times a second, so the statement is built once and run through Core,
+    without the ORM's per-row work.
+    """
+    stmt = _version_statement(columns)
+    params = {"project_id": project_id, "account_id": account_id}
+    row = session.connection().execute(stmt, params).first()
+    return None if row is None else dict(row._mapping)
+
+
+@functools.cache
+def _version_statement(columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:
     stmt = select(
         Project.status, Project.current_stage, Project.updated_at, *columns, *_shot_versions()
     )
-    stmt = stmt.where(Project.id == project_id, Project.account_id == account_id)
-    row = session.execute(stmt).first()
-    return None if row is None else dict(row._mapping)
+    return stmt.where(
+        Project.id == bindparam("project_id"), Project.account_id == bindparam("account_id")
+    )
 
 
 def _shot_versions() -> tuple[ColumnElement[Any], ...]:

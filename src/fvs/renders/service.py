@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fvs.accounts import service as accounts
@@ -234,13 +236,18 @@ def regenerate_keyframe(
 
 def status_version(session: Session, *, account_id: str, project_id: str) -> Version:
     """The render's version, for its ETag and poll hint: one small query; 404 for none."""
-    settled = billing.settled_column(Project.id.expression).label("settled")
     row = repository.version_row(
-        session, project_id=project_id, account_id=account_id, columns=[settled]
+        session, project_id=project_id, account_id=account_id, columns=_version_columns()
     )
     if row is None:
         raise NotFound(f"no render {project_id}", field="project_id")
     return Version.from_row(row)
+
+
+@functools.cache
+def _version_columns() -> tuple[ColumnElement[Any], ...]:
+    # Built once: the version query is cached by these very column objects.
+    return (billing.settled_column(Project.id.expression).label("settled"),)
 
 
 def status_of(
