@@ -24,6 +24,7 @@ from fvs.stages import WORK_STAGES
 STAGES = tuple(w.stage.value for w in WORK_STAGES)
 KEY_HEADER = "X-FVS-Agent-Key"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+MAX_POLL_WAIT_SECONDS = 10.0
 
 
 class ClientError(RuntimeError):
@@ -178,8 +179,9 @@ def follow(
     columns = (TextColumn("{task.description:<14}"), BarColumn(), TaskProgressColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         tasks = {s: progress.add_task(s, total=1.0) for s in STAGES}
+        poll = _Poll(client, status_url)
         while True:
-            status = _answer(client.get(status_url), doing="the status poll")
+            status, wait = poll.next(default_wait=poll_seconds)
             for stage, fraction in _stage_fractions(status).items():
                 progress.update(tasks[stage], completed=fraction)
             if status["status"] in ("completed", "failed", "cancelled"):
@@ -188,7 +190,34 @@ def follow(
                 return status
             if time.monotonic() > deadline:
                 raise RenderFailed(f"gave up waiting after {timeout_seconds:.0f} s")
-            time.sleep(poll_seconds)
+            time.sleep(wait)
+
+
+class _Poll:
+    """Status polls that send back the last ETag and keep the body a 304 confirms."""
+
+    def __init__(self, client: httpx.Client, status_url: str) -> None:
+        self.client = client
+        self.url = status_url
+        self.etag: str | None = None
+        self.status: dict[str, Any] = {}
+
+    def next(self, *, default_wait: float) -> tuple[dict[str, Any], float]:
+        """The render's status now, and how long the studio asks us to wait before the next."""
+        headers = {"If-None-Match": self.etag} if self.etag and self.status else {}
+        response = self.client.get(self.url, headers=headers)
+        if response.status_code != 304:
+            self.status = _answer(response, doing="the status poll")
+            self.etag = response.headers.get("ETag")
+        return self.status, _retry_after(response, default_wait)
+
+
+def _retry_after(response: httpx.Response, default: float) -> float:
+    # The studio's hint (seconds), capped so a long hint cannot stall the progress bars.
+    try:
+        return min(max(float(response.headers["Retry-After"]), 0.0), MAX_POLL_WAIT_SECONDS)
+    except (KeyError, ValueError):
+        return default
 
 
 def render(
