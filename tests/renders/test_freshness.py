@@ -202,7 +202,7 @@ def test_another_accounts_render_is_404_with_or_without_a_tag(client, make_agent
 @pytest.mark.slow
 def test_a_whole_render_never_answers_304_for_a_changed_body(client, make_agent, monkeypatch):
     # Every 200 built afresh: a stale ETag would show as one tag with two bodies.
-    monkeypatch.setattr(freshness, "bodies", freshness.Bodies(max_entries=0))
+    monkeypatch.setattr(freshness, "bodies", freshness.Bodies(max_bytes=0))
     agent = make_agent()
     project_id = _submit(client, agent, HALTING)
     bodies: dict[str, dict] = {}
@@ -219,3 +219,15 @@ def test_a_whole_render_never_answers_304_for_a_changed_body(client, make_agent,
             break
     stages = [b["current_stage"] for b in bodies.values()]
     assert stages[-1] == Stage.HALTED_FOR_REVIEW and len(bodies) >= 3
+
+
+def test_the_body_cache_keeps_to_its_byte_budget():
+    cache = freshness.Bodies(max_bytes=10)
+    cache.put("a", "t1", b"12345")
+    cache.put("b", "t1", b"12345")
+    assert cache.get("a", "t1") == b"12345"  # now the most recently used
+    cache.put("c", "t1", b"123")
+    assert cache.get("b", "t1") is None and cache.get("a", "t1") == b"12345"
+    assert cache.get("c", "t1") == b"123" and cache.size == 8
+    cache.put("d", "t1", b"12345678901")  # larger than the whole budget: kept by nobody
+    assert cache.size == 0 and cache.get("d", "t1") is None

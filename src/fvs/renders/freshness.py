@@ -40,7 +40,7 @@ BODY_FORMAT = "1"
 REMOTE_FILMING_RETRY_SECONDS = 5
 LOCAL_WORK_RETRY_SECONDS = 1
 AWAITING_REVIEW_RETRY_SECONDS = 10
-MAX_BODIES = 2048  # status bodies are a few KB: a few MB per process at most
+MAX_BODY_BYTES = 32 * 1024 * 1024  # per process; a status body is a few KB to ~100 KB
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,11 @@ def headers(version: Version, tag: str) -> dict[str, str]:
 
 
 class Bodies:
-    """The status bodies last built, by (project id, ETag); thread-safe, bounded."""
+    """The status bodies last built, by (project id, ETag); thread-safe, bounded in bytes."""
 
-    def __init__(self, max_entries: int = MAX_BODIES) -> None:
-        self.max_entries = max_entries
+    def __init__(self, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
         self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -122,10 +123,12 @@ class Bodies:
 
     def put(self, project_id: str, tag: str, body: bytes) -> None:
         with self._lock:
+            old = self._entries.pop((project_id, tag), None)
+            self.size += len(body) - (len(old) if old is not None else 0)
             self._entries[(project_id, tag)] = body
-            self._entries.move_to_end((project_id, tag))
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            while self.size > self.max_bytes and self._entries:
+                _key, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped)
 
 
 bodies = Bodies()
