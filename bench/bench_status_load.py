@@ -141,6 +141,14 @@ def hold_renders(base: str, key: str, count: int) -> list[tuple[str, str]]:
     return [(f"/api/agent/renders/{p}", tag) for p, tag in held.items()]
 
 
+def _still_current(base: str, key: str, targets: list[tuple[str, str]]) -> int:
+    """How many renders still answer 304 to their first ETag: the 304 run really was 304s."""
+    headers = {"X-FVS-Agent-Key": key}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        answers = [client.get(p, headers={"If-None-Match": tag}) for p, tag in targets]
+    return sum(a.status_code == 304 for a in answers)
+
+
 def _script(folder: Path, name: str, key: str, targets: list[tuple[str, str]]) -> Path:
     rows = ", ".join(f'{{"{path}", {json.dumps(tag)}}}' for path, tag in targets)
     path = folder / f"{name}.lua"
@@ -201,11 +209,13 @@ def measure(folder: Path, fake: FakeVertex, args: Any) -> list[Load]:
         targets = hold_renders(base, key, args.renders)
         full = _script(folder, "full", key, [(p, "") for p, _ in targets])
         cached = _script(folder, "cached", key, targets)
-        return [
+        loads = [
             baseline,
             run_wrk("status, 200 with body", base, script=full, **wrk),
             run_wrk("status, If-None-Match: 304", base, script=cached, **wrk),
         ]
+        print(f"{_still_current(base, key, targets)} of {len(targets)} ETags still current after")
+        return loads
     finally:
         _stop(server)
 

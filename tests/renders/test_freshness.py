@@ -58,6 +58,8 @@ def _add_shots(client, project_id: str, count: int) -> None:
     studio.db.transact(add)
 
 
+# SQLite reads the version on the event loop; PostgreSQL in a worker thread.
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 @pytest.mark.settings(executor="none")
 def test_a_status_carries_an_etag_and_a_current_copy_gets_304_with_no_body(client, make_agent):
     agent = make_agent()
@@ -101,6 +103,7 @@ def test_a_current_copy_is_answered_without_building_the_body(client, make_agent
     assert built == [1]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 @pytest.mark.settings(executor="none")
 def test_the_etag_moves_with_the_stage_the_progress_and_the_status(client, make_agent):
     agent = make_agent()

@@ -6,14 +6,14 @@ import json
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from fvs.config import Settings
-from fvs.deps import BaseUrlDep, ReadSession, StudioDep
+from fvs.deps import BaseUrlDep, ReadSession, StudioDep, public_base_url
 from fvs.errors import UnsupportedMediaType, ValidationFailed, error_responses
 from fvs.keys.deps import AgentDep
 from fvs.renders import docs, freshness, idempotency, listing, service, submission
@@ -219,15 +219,14 @@ async def estimate_render(request: Request, studio: StudioDep, principal: AgentD
     },
 )
 async def get_render(
-    project_id: str,
-    studio: StudioDep,
-    principal: AgentDep,
-    base_url: BaseUrlDep,
-    if_none_match: Annotated[str | None, Header()] = None,
+    project_id: str, request: Request, studio: StudioDep, principal: AgentDep
 ) -> Response:
+    # The hottest route: each dependency costs FastAPI real work, so the origin and
+    # If-None-Match are read here rather than declared.
+    base_url = await public_base_url(request, studio)
     await pacer.pace(principal.account_id, project_id, studio.settings.status_min_interval_ms)
     polled = await submission.poll_status(
-        studio, principal.account_id, project_id, base_url, if_none_match
+        studio, principal.account_id, project_id, base_url, request.headers.get("if-none-match")
     )
     headers = freshness.headers(polled.version, polled.etag)
     if polled.body is None:

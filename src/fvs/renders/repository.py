@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, bindparam, case, cast, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from fvs.models import Asset, Project, Shot
@@ -61,7 +61,7 @@ def count_by_status(session: Session) -> dict[str, int]:
 
 
 def version_row(
-    session: Session,
+    connection: Connection,
     *,
     project_id: str,
     account_id: str,
@@ -74,7 +74,7 @@ def version_row(
     """
     stmt = _version_statement(columns)
     params = {"project_id": project_id, "account_id": account_id}
-    row = session.connection().execute(stmt, params).first()
+    row = connection.execute(stmt, params).first()
     return None if row is None else dict(row._mapping)
 
 

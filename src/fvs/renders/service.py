@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.orm import Session
 
 from fvs.accounts import service as accounts
@@ -234,10 +234,10 @@ def regenerate_keyframe(
     return project
 
 
-def status_version(session: Session, *, account_id: str, project_id: str) -> Version:
+def status_version(connection: Connection, *, account_id: str, project_id: str) -> Version:
     """The render's version, for its ETag and poll hint: one small query; 404 for none."""
     row = repository.version_row(
-        session, project_id=project_id, account_id=account_id, columns=_version_columns()
+        connection, project_id=project_id, account_id=account_id, columns=_version_columns()
     )
     if row is None:
         raise NotFound(f"no render {project_id}", field="project_id")

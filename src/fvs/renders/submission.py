@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anyio import to_thread
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,32 +160,64 @@ async def poll_status(
 ) -> Polled:
     """The status body as JSON bytes, unless If-None-Match names its current ETag.
 
-    The version is read first, in the same read transaction as the body, so the ETag
-    never names a newer render than the body shows.
+    The hot path is one Core query (the version): on SQLite right on the event loop
+    (fvs.db.Database.loop_read), elsewhere in a worker thread. Only when this process
+    has no body for the current ETag is one built, in a Session that reads the version
+    again, so the ETag stored with a body never names a newer render than it shows.
     """
-    ttl = studio.settings.signed_url_ttl_seconds
+    poll = _StatusPoll(studio, account_id, project_id, base_url, if_none_match)
+    if studio.db.is_sqlite:
+        with studio.db.loop_read() as connection:
+            answer = poll.answer_from_version(connection)
+        if answer is not None:
+            return answer
+        return await to_thread.run_sync(poll.build)
+    return await to_thread.run_sync(poll.read)
 
-    def read() -> Polled:
-        with studio.db.read() as session:
-            version = service.status_version(session, account_id=account_id, project_id=project_id)
-            tag = freshness.etag(version, base_url=base_url, ttl_seconds=ttl)
-            if freshness.matches(if_none_match, tag):
-                return Polled(version, tag, None)  # no shots read, no links signed
-            body = freshness.bodies.get(project_id, tag)
-            if body is None:  # the render moved (or the hour did) since this process built it
-                status = service.status_of(
-                    session,
-                    account_id=account_id,
-                    project_id=project_id,
-                    base_url=base_url,
-                    settings=studio.settings,
-                    storage=studio.storage,
-                )
-                body = status.model_dump_json().encode()
-                freshness.bodies.put(project_id, tag, body)
-            return Polled(version, tag, body)
 
-    return await to_thread.run_sync(read)
+@dataclass(frozen=True)
+class _StatusPoll:
+    studio: Studio
+    account_id: str
+    project_id: str
+    base_url: str
+    if_none_match: str | None
+
+    def version_and_tag(self, connection: Connection) -> tuple[freshness.Version, str]:
+        version = service.status_version(
+            connection, account_id=self.account_id, project_id=self.project_id
+        )
+        ttl = self.studio.settings.signed_url_ttl_seconds
+        return version, freshness.etag(version, base_url=self.base_url, ttl_seconds=ttl)
+
+    def answer_from_version(self, connection: Connection) -> Polled | None:
+        """304 for a current copy, or a body this process built for this ETag; else None."""
+        version, tag = self.version_and_tag(connection)
+        if freshness.matches(self.if_none_match, tag):
+            return Polled(version, tag, None)  # no shots read, no links signed
+        body = freshness.bodies.get(self.project_id, tag)
+        return None if body is None else Polled(version, tag, body)
+
+    def read(self) -> Polled:
+        with self.studio.db.read_connection() as connection:
+            answer = self.answer_from_version(connection)
+        return answer if answer is not None else self.build()
+
+    def build(self) -> Polled:
+        """Build the body: the render moved (or the hour did) since this process last did."""
+        with self.studio.db.read() as session:
+            version, tag = self.version_and_tag(session.connection())
+            status = service.status_of(
+                session,
+                account_id=self.account_id,
+                project_id=self.project_id,
+                base_url=self.base_url,
+                settings=self.studio.settings,
+                storage=self.studio.storage,
+            )
+        body = status.model_dump_json().encode()
+        freshness.bodies.put(self.project_id, tag, body)
+        return Polled(version, tag, body)
 
 
 async def wait_for_status(
