@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,6 +32,7 @@ from fvs.events import recorder
 from fvs.events.endpoints import router as events_router
 from fvs.events.feed import EventFeed
 from fvs.jobs.executor import ThreadExecutor
+from fvs.jobs.leader import HostLock, LeaderExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
 from fvs.mcp.http import PATH as MCP_PATH
@@ -162,8 +164,12 @@ def _webhook_data(studio: Studio, session: Session, event: WebhookEvent) -> dict
     return data
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
+def create_app(settings: Settings | None = None, *, executor_lock: Path | None = None) -> FastAPI:
+    """The whole studio as an ASGI app; the embedded executor runs in its lifespan.
+
+    executor_lock: this is one of several processes of one `fvs serve --workers N`;
+    only the one holding this file's lock runs the worker threads (fvs.jobs.leader).
+    """
     settings = settings or Settings()
     mcp = McpEndpoint(settings)
     app = FastAPI(
@@ -172,7 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=agent_docs.OVERVIEW,
         docs_url=None,  # _add_docs serves both from local assets
         redoc_url=None,
-        lifespan=_lifespan(settings, mcp),
+        lifespan=_lifespan(settings, mcp, executor_lock=executor_lock),
     )
     app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
@@ -190,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _lifespan(
-    settings: Settings, mcp: McpEndpoint
+    settings: Settings, mcp: McpEndpoint, *, executor_lock: Path | None = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Build the studio when the app starts, with its executor threads or its publisher."""
 
@@ -200,9 +206,15 @@ def _lifespan(
         app.state.studio = studio
         feed = EventFeed(studio.db, interval_seconds=settings.events_poll_ms / 1000)
         app.state.event_feed = feed
-        executor: ThreadExecutor | Publisher | None = None
+        executor: ThreadExecutor | Publisher | LeaderExecutor | None = None
         sender: WebhookSender | None = None
-        if settings.executor == "threads":
+        if settings.executor == "threads" and executor_lock is not None:
+            # One process of `fvs serve --workers N` runs the steps; every one sends
+            # webhooks, which their leases keep from going out twice.
+            lock = HostLock(executor_lock)
+            executor = LeaderExecutor(lock, lambda: start_executor(studio)).start()
+            sender = start_webhook_sender(studio)
+        elif settings.executor == "threads":
             executor = start_executor(studio)
             sender = start_webhook_sender(studio)  # at scale, `fvs worker` sends them
         elif settings.executor == "celery":

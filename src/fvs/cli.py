@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import json
 import os
@@ -18,6 +20,7 @@ from typing import Annotated, Any, NoReturn
 import anyio
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +45,7 @@ from fvs.storage.factory import open_storage
 from fvs.storage.local import LocalStorage
 from fvs.studio import Studio
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completion=False)
 accounts_app = typer.Typer(help="People who own keys and wallets.", no_args_is_help=True)
 keys_app = typer.Typer(help="Managed agent keys.", no_args_is_help=True)
@@ -112,6 +116,10 @@ OutOption = Annotated[
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes; default FVS_SERVE_WORKERS (CPUs)."),
+    ] = None,
 ) -> None:
     """Run the API (and, with FVS_EXECUTOR=threads, the worker threads)."""
     settings = Settings()
@@ -122,9 +130,53 @@ def serve(
         except migrate.NotMigrated as exc:
             _fail(str(exc), code=1)
     logs.configure(settings.log_format)
+    count = workers or settings.serve_workers
     # proxy_headers off: uvicorn would trust 127.0.0.1's X-Forwarded-* itself; only
     # FVS_TRUSTED_PROXIES decides (fvs.ops.proxies).
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
+    if count == 1:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_config=None, proxy_headers=False
+        )
+        return
+    if settings.auto_migrate:  # once, here, rather than N processes queueing on the lock
+        migrate.upgrade(settings.resolved_database_url)
+    try:
+        uvicorn.run(
+            "fvs.cli:worker_app",
+            factory=True,
+            workers=count,
+            host=host,
+            port=port,
+            log_config=None,
+            proxy_headers=False,
+        )
+    finally:
+        _executor_lock(settings, os.getpid()).unlink(missing_ok=True)
+
+
+def worker_app() -> FastAPI:
+    """One process of `fvs serve --workers N`: it dies with the parent and shares one executor."""
+    _die_with_parent()
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return create_app(settings, executor_lock=_executor_lock(settings, os.getppid()))
+
+
+def _executor_lock(settings: Settings, server_pid: int) -> Path:
+    # One lock per `fvs serve`: its processes share one executor, and two servers on one
+    # data folder still run one executor each (their leases keep them apart).
+    return settings.data_dir / f"serve-{server_pid}.executor.lock"
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies: a killed server leaves no orphan."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @app.command("migrate")

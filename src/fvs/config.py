@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     job_retry_base_seconds: float = Field(default=2.0, ge=0, description="Backoff base.")
     signed_url_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     max_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    serve_workers: int = Field(
+        default_factory=lambda: max(1, min(os.cpu_count() or 1, 8)),
+        ge=1,
+        le=64,
+        description="`fvs serve` processes; default: the CPU count (at most 8).",
+    )
+    key_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="A verified agent key is trusted this long per process; 0: check each time.",
+    )
     status_min_interval_ms: int = Field(
         default=100, ge=0, description="A client polling faster is paced, never refused."
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.orm import Session
 
 from fvs.accounts import service as accounts
@@ -21,6 +23,7 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import service as pipeline
 from fvs.pipeline.service import ShotCounts
 from fvs.renders import repository
+from fvs.renders.freshness import Version
 from fvs.renders.schemas import (
     Estimate,
     MusicSectionStatus,
@@ -241,6 +244,22 @@ def regenerate_keyframe(
     )
     pipeline.repaint(session, project, shot_number)
     return project
+
+
+def status_version(connection: Connection, *, account_id: str, project_id: str) -> Version:
+    """The render's version, for its ETag and poll hint: one small query; 404 for none."""
+    row = repository.version_row(
+        connection, project_id=project_id, account_id=account_id, columns=_version_columns()
+    )
+    if row is None:
+        raise NotFound(f"no render {project_id}", field="project_id")
+    return Version.from_row(row)
+
+
+@functools.cache
+def _version_columns() -> tuple[ColumnElement[Any], ...]:
+    # Built once: the version query is cached by these very column objects.
+    return (billing.settled_column(Project.id.expression).label("settled"),)
 
 
 def status_of(
