@@ -18,6 +18,7 @@ cuts here: a continuous shot was filmed to end on the next shot's keyframe.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -177,8 +178,9 @@ def _window_args(window: Window, outgoing: ClipLayout, incoming: Path, out: Path
     tail_frames = outgoing.frames - window.tail
     overlap = window.transition.overlap_frames()
     frames = tail_frames + window.head - overlap
-    # Seek half a frame early: the decoder starts at the keyframe and drops what precedes it.
-    seek = max(0.0, (window.tail - 0.5) / fps)
+    # Seek to the keyframe itself, rounded down to the microsecond: ffmpeg lands on it
+    # (a hair earlier would decode from the keyframe before) and keeps it (later drops it).
+    seek = math.floor(window.tail * 1_000_000 / fps) / 1_000_000
     graph = (
         f"[0:v]settb=1/{fps * 512},setpts=PTS-STARTPTS[a];"
         f"[1:v]trim=end_frame={window.head},settb=1/{fps * 512},setpts=PTS-STARTPTS[b];"
