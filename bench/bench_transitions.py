@@ -66,7 +66,7 @@ def main() -> None:
         copied = timed(lambda: assemble(clips, cuts, folder / "cut.mp4"))
         film = args.clips * args.seconds
         print(f"{args.clips} clips of {args.seconds} s at {WIDTH}x{HEIGHT} ({film} s film)")
-        print(f"full re-encode, crossfades:   {full:7.2f} s  (baseline)")
+        print(f"full re-encode, crossfades:{full:7.2f} s  (baseline)")
         print(
             f"smart render, crossfades:     {smart:7.2f} s  ratio {smart / full:.3f} (goal <= 0.3)"
         )
