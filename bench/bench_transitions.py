@@ -68,7 +68,9 @@ def main() -> None:
         print(f"{args.clips} clips of {args.seconds} s at {WIDTH}x{HEIGHT} ({film} s film)")
         print(f"full re-encode, crossfades: {full:7.2f} s  (baseline)")
         print(f"smart render, crossfades:   {smart:7.2f} s  ratio {smart / full:.3f} (goal <= 0.3)")
-        print(f"cut only (stream copy):     {copied:7.2f} s  ratio {copied / full:.3f} (goal <= 0.05)")
+        cut_ratio = copied / full
+        print(f"cut only (stream copy):     {copied:7.2f} s  ratio {cut_ratio:.3f} (goal <= 0.05)")
+
 
 if __name__ == "__main__":
     main()
