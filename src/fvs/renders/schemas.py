@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fvs.errors import ValidationFailed
+from fvs.media.transitions import KINDS, MAX_SECONDS, MIN_SECONDS
 from fvs.providers.base import CAMERA_MOVES
 from fvs.providers.styles import PRESET_NAMES
 
@@ -23,6 +24,7 @@ AssetPurpose = Literal[
 ProjectMode = Literal["scene", "custom", "music"]
 StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]
 CameraMove = Literal[CAMERA_MOVES]  # type: ignore[valid-type]
+TransitionKind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class AssetRequest(BaseModel):
@@ -45,6 +47,9 @@ class ShotRequest(BaseModel):
     camera: CameraMove | None = None
     assets: list[str] = Field(default_factory=list, max_length=8)
     dialogue: str | None = Field(default=None, max_length=1_000)
+    # How this shot gives way to the next; omitted: the render's transition.
+    transition: TransitionKind | None = None
+    transition_seconds: float | None = Field(default=None, ge=MIN_SECONDS, le=MAX_SECONDS)
 
 
 class RenderRequest(BaseModel):
@@ -81,6 +86,9 @@ class RenderRequest(BaseModel):
     music_model: str | None = Field(default=None, max_length=200)
     # The clips' own sound under the track: mute (music mode's default), duck or keep.
     clip_audio: Literal["mute", "duck", "keep"] | None = None
+    # How each shot gives way to the next (docs/DECISIONS.md, "Transitions").
+    transition: TransitionKind | None = None
+    transition_seconds: float | None = Field(default=None, ge=MIN_SECONDS, le=MAX_SECONDS)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -104,6 +112,11 @@ class ShotStatus(BaseModel):
     # Music mode: the shot's beat-aligned span on the track; null in other modes.
     start_seconds: float | None = None
     end_seconds: float | None = None
+    # How the shot gives way to the next (null on the last shot), and how it was filmed:
+    # keyframe, keyframe_to_next (continuous) or references.
+    transition: str | None = None
+    transition_seconds: float | None = None
+    filmed_from: str | None = None
 
 
 class MusicSectionStatus(BaseModel):
