@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -12,7 +13,10 @@ from fvs.errors import ValidationFailed
 from fvs.media.loudness import measure_loudness
 from fvs.media.probe import probe
 from fvs.media.transitions import Transition
+from fvs.providers.base import PlanRequest
+from fvs.providers.local.planner import LocalPlanner
 from fvs.renders.transitions import check_fits
+from tests.accounts.web_helpers import api_csrf, form_token, sign_up
 from tests.conftest import SMALL_RENDER, wait_for
 from tests.renders.test_agent_api import assert_error, submit
 from tests.renders.test_modes import CUSTOM, stored_plan
@@ -151,3 +155,49 @@ def test_a_continuous_animatic_flows_into_the_next_keyframe(client, make_agent, 
     # The first shot ends where the second begins; a cut between them would jump.
     assert np.abs(first[-1] - second[0]).mean() < 0.25 * np.abs(first[0] - second[0]).mean()
     assert status["stage_providers"]["production"]["assembly"] == "copy"
+
+
+def test_the_settings_form_saves_a_default_transition(client):
+    sign_up(client)
+    page = client.get("/settings").text
+    assert "Transition between shots" in page and 'value="dip_to_black"' in page
+    form = {
+        "csrf_token": form_token(client, "/settings"),
+        "transition": "crossfade",
+        "transition_seconds": "0.7",
+    }
+    saved = client.post("/settings/defaults", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    defaults = client.get("/api/account/defaults").json()
+    assert defaults["saved"] == {"transition": "crossfade", "transition_seconds": 0.7}
+    assert 'value="0.7" selected' in client.get("/settings").text
+
+
+def test_the_defaults_api_refuses_a_bad_transition(client):
+    sign_up(client)
+    headers = api_csrf(client)
+    for values, field in (
+        ({"transition_seconds": 3}, "transition_seconds"),
+        ({"transition_seconds": "0.5"}, "transition_seconds"),
+        ({"transition": "wipe"}, "transition"),
+        ({"transition": "continuous", "video_model": "veo-3.0-generate-001"}, "transition"),
+    ):
+        response = client.put("/api/account/defaults", json=values, headers=headers)
+        assert_error(response, 422, field)
+
+
+def test_the_local_planner_dips_before_a_jump_in_time() -> None:
+    request = PlanRequest(
+        screenplay=SCENE["screenplay"],
+        instructions="",
+        shot_count=3,
+        target_seconds=12,
+        allowed_durations=(2, 4, 6, 8),
+        transition="crossfade",
+        transition_seconds=0.4,
+    )
+    shots = LocalPlanner().plan(request).shots
+    assert [s.transition for s in shots] == ["crossfade", "dip_to_black", "crossfade"]
+    assert {s.transition_seconds for s in shots} == {0.4}
+    cut = LocalPlanner().plan(replace(request, transition="cut")).shots
+    assert {s.transition for s in cut} == {"cut"}
