@@ -12,7 +12,8 @@ import av
 import numpy as np
 import pytest
 
-from fvs.media.encode import ClipEncoder
+from fvs.media.encode import ClipEncoder, baseline_encode_args
+from fvs.media.ffmpeg import run_ffmpeg
 from fvs.media.probe import probe
 from fvs.media.transitions import (
     Transition,
@@ -169,3 +170,14 @@ def test_film_with_transitions_plays_in_chromium(film) -> None:
             browser.close()
     finally:
         server.shutdown()
+
+
+def test_a_soundless_clip_gets_silence_under_its_fade(clips: list[Path], tmp_path: Path) -> None:
+    silent = tmp_path / "silent.mp4"
+    run_ffmpeg(baseline_encode_args(silent, frame_count=48, width=320, height=180))
+    assert probe(silent).audio is None
+    assembly = assemble([clips[0], silent], [Transition("crossfade", 0.5)], tmp_path / "f.mp4")
+    assert assembly.method == "reencode"
+    info = probe(assembly.joined.path)
+    assert info.video is not None and info.video.frame_count == 96 + 48 - 12
+    assert info.audio is not None and abs((info.audio.duration or 0) - 5.5) < 0.05

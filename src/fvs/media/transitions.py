@@ -28,7 +28,7 @@ from pathlib import Path
 
 import av
 
-from fvs.media.concat import JoinResult, join_clips
+from fvs.media.concat import JoinResult, join_clips, stream_signature
 from fvs.media.encode import (
     AUDIO_RATE,
     DELIVERY_FPS,
@@ -277,10 +277,13 @@ def mux_pieces(pieces: Sequence[Piece], template: Path, out_path: Path) -> int:
     return base
 
 
-def _audio_inputs(probes: Sequence[MediaProbe], first_input: int) -> tuple[list[str], list[str]]:
-    """The label of each clip's audio, and lavfi silence inputs for clips without any."""
+def _audio_inputs(
+    probes: Sequence[MediaProbe], first_clip: int, first_silence: int
+) -> tuple[list[str], list[str]]:
+    """The label of each clip's audio (clip n is input first_clip + n), and lavfi silence
+    inputs, numbered from first_silence, for clips without any."""
     labels, silences = [], []
-    next_input = first_input
+    next_input = first_silence
     for index, info in enumerate(probes):
         if info.audio is None:
             seconds = f"{info.duration_seconds:.6f}"
@@ -288,7 +291,7 @@ def _audio_inputs(probes: Sequence[MediaProbe], first_input: int) -> tuple[list[
             labels.append(f"[{next_input}:a:0]")
             next_input += 1
         else:
-            labels.append(f"[{index + 1}:a:0]")
+            labels.append(f"[{first_clip + index}:a:0]")
     return labels, silences
 
 
@@ -319,7 +322,7 @@ def _add_sound(
     out: Path,
 ) -> None:  # fmt: skip
     """Mux the assembled picture (copied) with the clips' mixed sound."""
-    labels, silences = _audio_inputs([probe(c) for c in clips], 1)
+    labels, silences = _audio_inputs([probe(c) for c in clips], 1, len(clips) + 1)
     inputs = [arg for clip in clips for arg in ("-i", str(clip))]
     graph = audio_graph(labels, frames, transitions)
     run_ffmpeg(
@@ -339,8 +342,7 @@ def reencode_args(
     assert first is not None
     width, height, fps = first.width, first.height, DELIVERY_FPS
     frames = [round(p.duration_seconds * fps) for p in probes]
-    labels, silences = _audio_inputs(probes, len(clips))
-    labels = [label.replace(f"[{i + 1}:", f"[{i}:") for i, label in enumerate(labels)]
+    labels, silences = _audio_inputs(probes, 0, len(clips))
     chains = [
         f"[{i}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
         f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={fps},"
@@ -394,8 +396,6 @@ def _smart(
 
 
 def _signatures_match(probes: Sequence[MediaProbe]) -> bool:
-    from fvs.media.concat import stream_signature
-
     return len({stream_signature(p) for p in probes}) == 1
 
 
@@ -405,7 +405,10 @@ def assemble(clips: Sequence[Path], transitions: Sequence[Transition], out_path:
     chosen = _checked(transitions, clips)
     if not any(t.overlaps for t in chosen):
         joined = join_clips(list(clips), out_path)
-        return Assembly(joined, 0 if joined.stream_copied else -1, "copy")
+        if joined.stream_copied:
+            return Assembly(joined, 0, "copy")
+        video = joined.media.video
+        return Assembly(joined, (video.frame_count or 0) if video else 0, "reencode")
     probes = [probe(c) for c in clips]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_path(out_path)
