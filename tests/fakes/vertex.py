@@ -350,11 +350,16 @@ class FakeVertex:
             durations.append(allowed[0])
         odd = fault == "odd_moves"
         moves = ["dolly_zoom" if odd else CAMERA_MOVES[i % 6] for i in range(count)]
+        # Offered a choice per cut, the model answers in its own words, once out of bounds.
+        offered = "TRANSITIONS=" in prompt
+        cuts = [("Dip to black", "crossfade", "wipe")[i % 3] if offered else None
+                for i in range(count)]  # fmt: skip
         plan = {
             "shots": [
                 {"text": f"Beat {i + 1}.", "image_prompt": f"Frame {i + 1} of the fox.",
                  "video_prompt": f"The fox moves, shot {i + 1}.", "camera_move": moves[i],
-                 "duration_seconds": durations[i], "subject_keys": ["Red Fox"]}
+                 "duration_seconds": durations[i], "subject_keys": ["Red Fox"],
+                 **({"transition": cuts[i]} if cuts[i] else {})}
                 for i in range(count)
             ],
             "bible": {

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fvs import logs, metrics
 from fvs.billing import pricing
 from fvs.jobs.service import JobRef
-from fvs.media.concat import JoinResult, join_clips
+from fvs.media.concat import JoinResult
 from fvs.media.contact_sheet import make_contact_sheet
 from fvs.media.encode import DELIVERY_FPS
 from fvs.media.levels import even_out
@@ -27,9 +27,18 @@ from fvs.media.loudness import Loudness, measure_loudness, normalise_loudness
 from fvs.media.music import MusicAnalysis
 from fvs.media.music_cut import MusicCut, Span, cut_to_music
 from fvs.media.probe import probe
+from fvs.media.transitions import Assembly, assemble
 from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
-from fvs.pipeline import music, remote_film, repository, requested_assets, state, storyboard
+from fvs.pipeline import (
+    music,
+    remote_film,
+    repository,
+    requested_assets,
+    state,
+    storyboard,
+    transitions,
+)
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
 from fvs.providers.base import (
@@ -202,6 +211,7 @@ def _make_plan(
         plan = requested_assets.name_subjects(plan, described, render.visual_style_preset)
         if track is not None:
             plan = music.fit_to_track(plan, track, render)
+    plan = transitions.with_transitions(plan, render)
     with studio.storage.workspace(job.project_id) as workspace:
         palette = requested_assets.world_palette(described, workspace.input)
     return requested_assets.with_world(plan, palette), track
@@ -217,9 +227,12 @@ def _plan_request(
             screenplay=render.screenplay,
             instructions=instructions,
             shot_count=render.shot_count,
-            target_seconds=render.scene_target_duration_seconds,
+            # The clips run longer by the overlaps of their transitions.
+            target_seconds=float(sum(render.planned_durations)),
             allowed_durations=video.durations,
             style_preset=render.visual_style_preset,
+            transition=render.transition,
+            transition_seconds=render.transition_seconds,
         )
     screenplay, told = music.planner_brief(render, track)
     durations = music.film_durations(track)
@@ -280,8 +293,7 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
     """Film one shot and store it as `key`; False while a remote model is still working on it."""
     shot = plan.shots[job.shot_index]
     spec = _clip_spec(render, shot)
-    with studio.db.read() as session:
-        keyframe = str(repository.shot(session, job.project_id, shot.index).keyframe_path)
+    keyframe, last_frame = _frames_of(studio, job.project_id, plan, shot)
     model_id = runs_on(render, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
@@ -298,11 +310,31 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
             # Veo takes reference images only without a first frame.
             keyframe=keyframe if model and model.image_to_video and not references else None,
             references=references,
+            last_frame=None if references else last_frame,
             out=key,
         )
     with studio.storage.workspace(job.project_id) as workspace:
-        filmer.film(shot, workspace.input(keyframe), spec, workspace.output(key, "video/mp4"))
+        filmer.film(
+            shot,
+            workspace.input(keyframe),
+            spec,
+            workspace.output(key, "video/mp4"),
+            last_frame=workspace.input(last_frame) if last_frame else None,
+        )
     return True
+
+
+def _frames_of(
+    studio: Studio, project_id: str, plan: Plan, shot: ShotPlan
+) -> tuple[str, str | None]:
+    """The shot's keyframe, and the next shot's when the shot is filmed to flow into it."""
+    continuous = shot.filmed_from == "keyframe_to_next" and shot.index + 1 < len(plan.shots)
+    with studio.db.read() as session:
+        keyframe = str(repository.shot(session, project_id, shot.index).keyframe_path)
+        if not continuous:
+            return keyframe, None
+        following = repository.shot(session, project_id, shot.index + 1).keyframe_path
+    return keyframe, str(following) if following else None
 
 
 def _uploaded_references(
@@ -356,25 +388,34 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     plan = begun.plan
+    assembly: Assembly | None = None
     with studio.storage.workspace(job.project_id) as workspace:
         if begun.render.is_music:
             cut, final_size = _cut_to_music(studio, workspace, job.project_id, plan, begun.render)
             joined, loudness = cut.joined, cut.loudness
         else:
-            joined, loudness, final_size = _join_and_check(workspace, job.project_id, plan)
+            assembly, loudness, final_size = _join_and_check(workspace, job.project_id, plan)
+            joined = assembly.joined
         sheet_size = _contact_sheet(studio, workspace, job.project_id)
-    copied = "Joined without re-encoding." if joined.stream_copied else ""
+    copied = _join_note(joined, assembly)
     brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
         _record_deliverables(session, project, final_size=final_size, sheet_size=sheet_size)
-        _record_production_provider(project, joined, loudness)
+        _record_production_provider(project, joined, loudness, assembly)
         credits = pricing.production_credits(joined.media.duration_seconds)
         state.settle_stage(session, project, Stage.PRODUCTION, credits)
         record_brief(session, project, brief)
         state.complete(session, project)
 
     state.commit_step(studio, job, apply)
+
+
+def _join_note(joined: JoinResult, assembly: Assembly | None) -> str:
+    """What the production brief says of the join."""
+    if assembly is not None and assembly.method == "smart":
+        return "Joined without re-encoding, except around each transition."
+    return "Joined without re-encoding." if joined.stream_copied else ""
 
 
 def _record_deliverables(
@@ -400,14 +441,19 @@ def _record_deliverables(
         )
 
 
-def _record_production_provider(project: Project, joined: JoinResult, loudness: Loudness) -> None:
+def _record_production_provider(
+    project: Project, joined: JoinResult, loudness: Loudness, assembly: Assembly | None
+) -> None:
     """Note that production ran on the local ffmpeg, whether the join copied the video
-    streams, and the loudness measured on the delivered file."""
+    streams (and how many frames transitions re-encoded), and the delivered loudness."""
     production: dict[str, object] = {
         "provider": "local",
         "runs_on": "ffmpeg",
         "stream_copied": joined.stream_copied,
     }
+    if assembly is not None:
+        production["assembly"] = assembly.method
+        production["reencoded_frames"] = assembly.reencoded_frames
     production["integrated_lufs"] = loudness.integrated_lufs
     production["true_peak_dbtp"] = loudness.true_peak_dbtp
     project.providers = {**project.providers, Stage.PRODUCTION: production}
@@ -415,21 +461,22 @@ def _record_production_provider(project: Project, joined: JoinResult, loudness: 
 
 def _join_and_check(
     workspace: Workspace, project_id: str, plan: Plan
-) -> tuple[JoinResult, Loudness, int]:
-    """Level the clips, join them in shot order and normalise the film's loudness; a cut
-    that misses the planned length fails the step."""
+) -> tuple[Assembly, Loudness, int]:
+    """Level the clips, join them in shot order through their transitions and normalise
+    the film's loudness; a cut that misses the planned length fails the step."""
     clips = [workspace.input(clip_key(project_id, s.index)) for s in plan.shots]
     final = workspace.output(project_key(project_id, FINAL), "video/mp4")
     with tempfile.TemporaryDirectory() as folder:
-        joined = join_clips(even_out(clips, Path(folder)), Path(folder) / "joined.mp4")
-        normalise_loudness(joined.path, final, partial=True)
-    checked, planned = probe(final), plan.total_seconds
+        levelled = even_out(clips, Path(folder))
+        assembly = assemble(levelled, plan.transitions(), Path(folder) / "joined.mp4")
+        normalise_loudness(assembly.joined.path, final, partial=True)
+    checked, planned = probe(final), plan.delivered_seconds
     if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
         raise StepFailed(
-            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
+            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned:g} s"
         )
-    joined = JoinResult(final, joined.stream_copied, checked)
-    return joined, measure_loudness(final), final.stat().st_size
+    joined = JoinResult(final, assembly.joined.stream_copied, checked)
+    return replace(assembly, joined=joined), measure_loudness(final), final.stat().st_size
 
 
 def _cut_to_music(

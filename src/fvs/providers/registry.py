@@ -139,6 +139,8 @@ MODELS: tuple[ModelInfo, ...] = (
         aspect_ratios=("16:9", "9:16"),
         audio=True,
         image_to_video=True,
+        # Morphs toward the next shot's keyframe over the clip's last second.
+        last_frame=True,
         credits_per_second={"480p": 1, "720p": 1, "1080p": 2},
     ),
     ModelInfo(

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fvs.errors import ValidationFailed
+from fvs.media.transitions import KINDS, MAX_SECONDS, MIN_SECONDS
 from fvs.providers.base import CAMERA_MOVES
 from fvs.providers.styles import PRESET_NAMES
 from fvs.webhooks.catalog import RENDER_EVENTS
@@ -25,6 +26,7 @@ ProjectMode = Literal["scene", "custom", "music"]
 StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]
 CameraMove = Literal[CAMERA_MOVES]  # type: ignore[valid-type]
 RenderEvent = Literal[RENDER_EVENTS]  # type: ignore[valid-type]
+TransitionKind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class AssetRequest(BaseModel):
@@ -47,6 +49,9 @@ class ShotRequest(BaseModel):
     camera: CameraMove | None = None
     assets: list[str] = Field(default_factory=list, max_length=8)
     dialogue: str | None = Field(default=None, max_length=1_000)
+    # How this shot gives way to the next; omitted: the render's transition.
+    transition: TransitionKind | None = None
+    transition_seconds: float | None = Field(default=None, ge=MIN_SECONDS, le=MAX_SECONDS)
 
 
 class RenderRequest(BaseModel):
@@ -86,6 +91,9 @@ class RenderRequest(BaseModel):
     # Signed webhooks (Standard Webhooks) for this render's events, besides the account's.
     webhook_url: str | None = Field(default=None, min_length=1, max_length=2000)
     webhook_events: list[RenderEvent] | None = Field(default=None, max_length=len(RENDER_EVENTS))
+    # How each shot gives way to the next (docs/DECISIONS.md, "Transitions").
+    transition: TransitionKind | None = None
+    transition_seconds: float | None = Field(default=None, ge=MIN_SECONDS, le=MAX_SECONDS)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -109,6 +117,11 @@ class ShotStatus(BaseModel):
     # Music mode: the shot's beat-aligned span on the track; null in other modes.
     start_seconds: float | None = None
     end_seconds: float | None = None
+    # How the shot gives way to the next (null on the last shot), and how it was filmed:
+    # keyframe, keyframe_to_next (continuous) or references.
+    transition: str | None = None
+    transition_seconds: float | None = None
+    filmed_from: str | None = None
 
 
 class MusicSectionStatus(BaseModel):

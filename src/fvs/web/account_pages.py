@@ -59,6 +59,8 @@ LABELS = {
     "music_model": "Music model",
     "stage_behaviour": "After storyboarding",
     "visual_style_preset": "Visual style",
+    "transition": "Transition between shots",
+    "transition_seconds": "Transition length (s)",
 }
 
 
@@ -220,6 +222,8 @@ class DefaultsForm(BaseModel):
     music_model: str = ""
     stage_behaviour: str = ""
     visual_style_preset: str = ""
+    transition: str = ""
+    transition_seconds: str = ""
 
 
 @router.post("/settings/defaults")
@@ -326,6 +330,9 @@ def _defaults_form(saved: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(studio_value, bool):
             studio_value = "on" if studio_value else "off"
             saved_value = None if saved_value is None else ("on" if saved_value else "off")
+        elif isinstance(studio_value, float):
+            studio_value = f"{studio_value:g}"
+            saved_value = None if saved_value is None else f"{saved_value:g}"
         fields.append(
             {
                 "name": field,
@@ -344,6 +351,11 @@ def _default_value(field: str, raw: object) -> Any:
         return None
     if isinstance(STUDIO_DEFAULTS[field], bool):
         return raw == "on"
+    if isinstance(STUDIO_DEFAULTS[field], float):
+        try:
+            return float(raw)
+        except ValueError:
+            return raw.strip()  # validation names the field
     return raw.strip()
 
 

@@ -36,6 +36,11 @@ def _png(path: Path) -> types.Image:
     return types.Image(image_bytes=path.read_bytes(), mime_type="image/png")
 
 
+def _ends_on(info: registry.ModelInfo | None) -> bool:
+    """True when the model can film to a given last frame."""
+    return info is None or info.last_frame
+
+
 class VeoFilmer(GoogleModel):
     """Films shots with a Veo model through long-running operations."""
 
@@ -52,10 +57,16 @@ class VeoFilmer(GoogleModel):
         prompt: str,
         negative_prompt: str,
         references: tuple[Path, ...] = (),
+        last_frame: Path | None = None,
     ) -> VideoJob:
         """Start generating the shot's clip; returns the operation to poll."""
         source, config = self.request(
-            keyframe, spec, prompt=prompt, negative_prompt=negative_prompt, references=references
+            keyframe,
+            spec,
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            references=references,
+            last_frame=last_frame,
         )
         operation = self.call(
             lambda: self.client.models.generate_videos(
@@ -74,6 +85,7 @@ class VeoFilmer(GoogleModel):
         prompt: str,
         negative_prompt: str,
         references: tuple[Path, ...] = (),
+        last_frame: Path | None = None,
     ) -> tuple[types.GenerateVideosSource, types.GenerateVideosConfig]:
         """The source and config sent to Veo, within what this model can do."""
         info = self.info
@@ -102,6 +114,8 @@ class VeoFilmer(GoogleModel):
             negative_prompt=negative_prompt or None,
             seed=spec.seed,
             reference_images=refs,
+            # A continuous shot ends on the next shot's keyframe (Veo 3.1 first and last frame).
+            last_frame=_png(last_frame) if last_frame and image and _ends_on(info) else None,
         )
         return types.GenerateVideosSource(prompt=prompt, image=image), config
 
