@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -29,13 +29,22 @@ from fvs.media.music_cut import MusicCut, Span, cut_to_music
 from fvs.media.probe import probe
 from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
-from fvs.pipeline import music, remote_film, repository, requested_assets, state, storyboard
+from fvs.pipeline import (
+    music,
+    reference_filming,
+    remote_film,
+    repository,
+    requested_assets,
+    state,
+    storyboard,
+)
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
 from fvs.providers.base import (
     ClipSpec,
     Plan,
     PlanRequest,
+    ReferenceFilmer,
     ReferenceUse,
     RemoteVideoFilmer,
     ShotPlan,
@@ -202,6 +211,7 @@ def _make_plan(
         plan = requested_assets.name_subjects(plan, described, render.visual_style_preset)
         if track is not None:
             plan = music.fit_to_track(plan, track, render)
+        plan = reference_filming.settle(plan, render)
     with studio.storage.workspace(job.project_id) as workspace:
         palette = requested_assets.world_palette(described, workspace.input)
     return requested_assets.with_world(plan, palette), track
@@ -250,6 +260,7 @@ def _ask_planner(
         request = replace(
             _plan_request(render, track, instructions),
             reference_images=tuple(workspace.input(key) for key in images),
+            reference_seconds=reference_filming.reference_seconds(render, described),
         )
         plan = studio.providers.planner(runs_on(render, "planner")).plan(request)
     durations = [s.duration_seconds for s in plan.shots]
@@ -276,17 +287,39 @@ def _clip_spec(render: ResolvedRender, shot: ShotPlan) -> ClipSpec:
     )
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What a shot is filmed from: its keyframe, or its subjects' reference images."""
+
+    keyframe: str
+    references: tuple[str, ...]
+
+
+def _sources(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan) -> _Sources:
+    shot = plan.shots[job.shot_index]
+    with studio.db.read() as session:
+        keyframe = str(repository.shot(session, job.project_id, shot.index).keyframe_path)
+        subjects = repository.assets(session, job.project_id, role="subject")
+    if shot.filmed_from != reference_filming.REFERENCES:
+        return _Sources(keyframe, ())
+    most = render.runs_on("video").max_reference_images
+    images = {a.name: a.path for a in subjects}
+    references = reference_filming.reference_images(plan, shot, images, most)
+    if not references:
+        raise StepFailed(f"shot {shot.index + 1} is planned from references, but none is stored")
+    return _Sources(keyframe, references)
+
+
 def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: str) -> bool:
     """Film one shot and store it as `key`; False while a remote model is still working on it."""
     shot = plan.shots[job.shot_index]
     spec = _clip_spec(render, shot)
-    with studio.db.read() as session:
-        keyframe = str(repository.shot(session, job.project_id, shot.index).keyframe_path)
+    sources = _sources(studio, job, render, plan)
     model_id = runs_on(render, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
-        references = _uploaded_references(plan, shot, model, spec)
+        keyframe = sources.keyframe if model and model.image_to_video else None
         return remote_film.film_remote(
             studio,
             job,
@@ -296,25 +329,20 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
             bible=plan.bible,
             spec=spec,
             # Veo takes reference images only without a first frame.
-            keyframe=keyframe if model and model.image_to_video and not references else None,
-            references=references,
+            keyframe=None if sources.references else keyframe,
+            references=sources.references,
             out=key,
         )
     with studio.storage.workspace(job.project_id) as workspace:
-        filmer.film(shot, workspace.input(keyframe), spec, workspace.output(key, "video/mp4"))
+        out = workspace.output(key, "video/mp4")
+        if not sources.references:
+            filmer.film(shot, workspace.input(sources.keyframe), spec, out)
+        elif isinstance(filmer, ReferenceFilmer):
+            images = tuple(workspace.input(k) for k in sources.references)
+            filmer.film_from_references(shot, images, plan.bible, spec, out)
+        else:
+            raise StepFailed(f"{model_id} cannot film shot {shot.index + 1} from references")
     return True
-
-
-def _uploaded_references(
-    plan: Plan, shot: ShotPlan, model: registry.ModelInfo | None, spec: ClipSpec
-) -> tuple[str, ...]:
-    """The uploaded pictures of the shot's subjects, when the video model can film from them."""
-    if model is None or not model.takes_references(
-        seconds=spec.duration_seconds, landscape=spec.width >= spec.height
-    ):
-        return ()
-    keys = [s.reference for s in plan.bible.subjects if s.key in shot.subject_keys]
-    return tuple(k for k in keys if k)[: model.max_reference_images]
 
 
 def film_step(studio: Studio, job: JobRef) -> None:

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict
 
 # Recurring subjects a plan may name, each painted as one reference image.
 MAX_SUBJECTS = 4
+# How a shot's clip is made: from its keyframe (the default), from its keyframe to the next
+# shot's (a model with a last frame), or from its subjects' reference images (no first frame).
+FILMED_FROM = ("keyframe", "keyframe_to_next", "references")
 CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static")
 
 
@@ -52,6 +55,8 @@ class ShotPlan(PlanModel):
     # Music mode: the exact beat-aligned span on the track; duration_seconds is what is filmed.
     start_seconds: float | None = None
     end_seconds: float | None = None
+    # One of FILMED_FROM; plans stored before the choice existed read back as "keyframe".
+    filmed_from: str = "keyframe"
 
 
 class ReferenceUse(PlanModel):
@@ -88,6 +93,9 @@ class PlanRequest:
     style_preset: str = "realistic_cinematic"
     # Music mode: each shot's clip length, fixed by the beat grid (empty: the planner chooses).
     shot_durations: tuple[int, ...] = ()
+    # The clip length a shot filmed from its subjects' reference images must have (Veo 3.1:
+    # 8 s); None when the video model films no shot of this render's shape that way.
+    reference_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,20 @@ class ImagePainter(Protocol):
 
 class VideoFilmer(Protocol):
     def film(self, shot: ShotPlan, keyframe: Path, spec: ClipSpec, out_path: Path) -> Path: ...
+
+
+@runtime_checkable
+class ReferenceFilmer(Protocol):
+    """A video filmer that can also film a shot from its subjects' reference images alone."""
+
+    def film_from_references(
+        self,
+        shot: ShotPlan,
+        references: tuple[Path, ...],
+        bible: ContinuityBible,
+        spec: ClipSpec,
+        out_path: Path,
+    ) -> Path: ...
 
 
 @dataclass(frozen=True)

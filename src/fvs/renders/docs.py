@@ -132,6 +132,7 @@ def _shot(number: int, text: str, camera_move: str) -> dict[str, Any]:
         "notes": [],
         "start_seconds": None,
         "end_seconds": None,
+        "filmed_from": "keyframe",
     }
 
 

@@ -104,6 +104,10 @@ class ShotStatus(BaseModel):
     # Music mode: the shot's beat-aligned span on the track; null in other modes.
     start_seconds: float | None = None
     end_seconds: float | None = None
+    # How the plan has the clip made: "keyframe" (image-to-video from the shot's keyframe),
+    # "keyframe_to_next" (to the next shot's keyframe) or "references" (from its subjects'
+    # reference images, no first frame).
+    filmed_from: str = "keyframe"
 
 
 class MusicSectionStatus(BaseModel):

@@ -278,7 +278,7 @@ def render_status(
         credits_settled=billing.project_settled(session, project_id=project.id),
         stage_providers=project.providers,
         notes=project.notes,
-        shots=[_shot_status(s, link, _spans(project)) for s in shots],
+        shots=[_shot_status(s, link, _planned_shots(project)) for s in shots],
         contact_sheet_url=link(project.contact_sheet_path),
         voice_briefs=_voice_briefs(assets, link),
         uploads=_uploads(assets, link, ResolvedRender.model_validate(project.settings)),
@@ -303,10 +303,9 @@ def _music_status(project: Project) -> MusicStatus | None:
     )
 
 
-def _spans(project: Project) -> dict[int, tuple[float | None, float | None]]:
-    """Each planned shot's beat-aligned span on the track, by index (music mode only)."""
-    shots = (project.plan or {}).get("shots", ())
-    return {s["index"]: (s.get("start_seconds"), s.get("end_seconds")) for s in shots}
+def _planned_shots(project: Project) -> dict[int, dict[str, Any]]:
+    """Each planned shot as the stored plan has it, by index; empty before planning."""
+    return {s["index"]: s for s in (project.plan or {}).get("shots", ())}
 
 
 def list_renders(session: Session, *, account_id: str) -> list[RenderSummary]:
@@ -352,10 +351,8 @@ class _Links:
         )
 
 
-def _shot_status(
-    shot: Shot, link: _Links, spans: dict[int, tuple[float | None, float | None]]
-) -> ShotStatus:
-    start, end = spans.get(shot.index, (None, None))
+def _shot_status(shot: Shot, link: _Links, planned: dict[int, dict[str, Any]]) -> ShotStatus:
+    plan = planned.get(shot.index, {})
     return ShotStatus(
         number=shot.index + 1,
         index=shot.index,
@@ -366,8 +363,10 @@ def _shot_status(
         clip_url=link(shot.clip_path),
         state="filmed" if shot.clip_path else "keyframed" if shot.keyframe_path else "planned",
         notes=shot.notes,
-        start_seconds=start,
-        end_seconds=end,
+        # Music mode: the beat-aligned span on the track.
+        start_seconds=plan.get("start_seconds"),
+        end_seconds=plan.get("end_seconds"),
+        filmed_from=plan.get("filmed_from") or "keyframe",
     )
 
 
