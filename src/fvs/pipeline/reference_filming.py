@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import requested_assets
+from fvs.providers import registry
 from fvs.providers.base import Plan, ShotPlan
 
 REFERENCES = "references"
@@ -29,12 +30,21 @@ def _painted_count(render: ResolvedRender) -> bool:
     return render.runs_on("image").provider != "local"
 
 
+def _video_models(render: ResolvedRender) -> tuple[registry.ModelInfo, ...]:
+    """The video model asked for and the one that runs it: a local stand-in films from
+    references only where the model it stands in for would (never for Veo 3.0)."""
+    asked = registry.find(render.executions.of("video").model)
+    running = render.runs_on("video")
+    return (running,) if asked is None or asked.id == running.id else (asked, running)
+
+
 def reference_seconds(
     render: ResolvedRender, described: list[requested_assets.DescribedUpload]
 ) -> int | None:
     """The clip length the planner is told a shot filmed from references must have; None
     when no shot of this render can be filmed that way."""
-    seconds = render.runs_on("video").reference_seconds(render.aspect_ratio)
+    lengths = {m.reference_seconds(render.aspect_ratio) for m in _video_models(render)}
+    seconds = lengths.pop() if len(lengths) == 1 else None
     has_reference = bool(requested_assets.characters(described)) or _painted_count(render)
     return seconds if has_reference and not render.is_custom else None
 
@@ -47,9 +57,15 @@ def _referenced(plan: Plan, render: ResolvedRender) -> set[str]:
 
 def _unfit(shot: ShotPlan, render: ResolvedRender) -> str | None:
     """Why the video model cannot film this shot from references, or None when it can."""
-    model = render.runs_on("video")
-    if model.takes_references(seconds=shot.duration_seconds, aspect_ratio=render.aspect_ratio):
-        return None
+    for model in _video_models(render):
+        if not model.takes_references(
+            seconds=shot.duration_seconds, aspect_ratio=render.aspect_ratio
+        ):
+            return _refusal(model, shot, render)
+    return None
+
+
+def _refusal(model: registry.ModelInfo, shot: ShotPlan, render: ResolvedRender) -> str:
     if model.max_reference_images == 0:
         return f"{model.id} films nothing from reference images"
     lengths = "/".join(str(d) for d in model.reference_durations)
@@ -78,10 +94,11 @@ def settle(plan: Plan, render: ResolvedRender) -> Plan:
 
 
 def reference_images(
-    plan: Plan, shot: ShotPlan, subject_images: Mapping[str, str], most: int
+    plan: Plan, shot: ShotPlan, subject_images: Mapping[str, str], render: ResolvedRender
 ) -> tuple[str, ...]:
     """The storage keys of the images a references shot is filmed from: its subjects'
-    stored references (uploaded ones first), at most `most` of them."""
+    stored references (uploaded ones first), no more than the video models take."""
+    most = min(m.max_reference_images for m in _video_models(render))
     uploaded = {s.key for s in plan.bible.subjects if s.reference}
     keys = sorted(
         (k for k in shot.subject_keys if k in subject_images),

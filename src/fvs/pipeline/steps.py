@@ -302,9 +302,8 @@ def _sources(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan) ->
         subjects = repository.assets(session, job.project_id, role="subject")
     if shot.filmed_from != reference_filming.REFERENCES:
         return _Sources(keyframe, ())
-    most = render.runs_on("video").max_reference_images
     images = {a.name: a.path for a in subjects}
-    references = reference_filming.reference_images(plan, shot, images, most)
+    references = reference_filming.reference_images(plan, shot, images, render)
     if not references:
         raise StepFailed(f"shot {shot.index + 1} is planned from references, but none is stored")
     return _Sources(keyframe, references)

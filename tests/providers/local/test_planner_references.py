@@ -32,8 +32,9 @@ def test_subject_shots_get_the_reference_length_and_are_filmed_from_references()
     assert [s.duration_seconds for s in plan.shots] == [6, 8, 6, 8]
     assert [s.filmed_from for s in plan.shots] == ["keyframe", "references"] * 2
     # The reassignment keeps the total the duration rule chose.
-    assert plan.total_seconds == sum(LocalPlanner().plan(_request()).shots[i].duration_seconds
-                                     for i in range(4))
+    assert plan.total_seconds == sum(
+        LocalPlanner().plan(_request()).shots[i].duration_seconds for i in range(4)
+    )
 
 
 def test_no_reference_support_means_every_shot_from_its_keyframe() -> None:
