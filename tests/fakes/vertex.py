@@ -371,9 +371,13 @@ class FakeVertex:
             durations.append(allowed[0])
         odd = fault == "odd_moves"
         moves = ["dolly_zoom" if odd else CAMERA_MOVES[i % 6] for i in range(count)]
-        # Like a model that follows the prompt: references wherever the length allows them.
+        # Like a model that follows the prompt and mixes the two: every other shot of the
+        # reference length (the second, the fourth...) is filmed from references.
         refs = numbers.get("REFERENCE_SECONDS")
-        sources = ["references" if str(d) == refs else "keyframe" for d in durations]
+        sources = [
+            "references" if str(d) == refs and i % 2 else "keyframe"
+            for i, d in enumerate(durations)
+        ]
         plan = {
             "shots": [
                 {"text": f"Beat {i + 1}.", "image_prompt": f"Frame {i + 1} of the fox.",

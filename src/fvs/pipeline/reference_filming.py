@@ -93,6 +93,18 @@ def settle(plan: Plan, render: ResolvedRender) -> Plan:
     return plan.model_copy(update={"shots": tuple(shots), "notes": tuple(notes)})
 
 
+def for_custom(plan: Plan, render: ResolvedRender) -> Plan:
+    """A custom render's choice, made for the caller: a shot that names a character
+    reference among its assets is filmed from it wherever the video model allows."""
+    shots = tuple(
+        shot.model_copy(update={"filmed_from": REFERENCES if shot.subject_keys else KEYFRAME})
+        for shot in plan.shots
+    )
+    settled = settle(plan.model_copy(update={"shots": shots}), render)
+    # The caller chose each shot's length, not references: no note when one does not fit.
+    return settled.model_copy(update={"notes": plan.notes})
+
+
 def reference_images(
     plan: Plan, shot: ShotPlan, subject_images: Mapping[str, str], render: ResolvedRender
 ) -> tuple[str, ...]:

@@ -204,6 +204,7 @@ def _make_plan(
     track = None
     if render.is_custom:
         plan = requested_assets.custom_plan(render, described)
+        plan = reference_filming.for_custom(plan, render)
     else:
         if render.is_music:
             track = music.prepare_track(studio, job.project_id, render, described)
