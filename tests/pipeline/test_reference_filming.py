@@ -111,6 +111,9 @@ def test_shots_of_the_referenced_character_are_filmed_from_its_picture(
     assert [s["filmed_from"] for s in status["shots"]] == [
         s["filmed_from"] for s in halted["shots"]
     ]
+    # Filming from references costs what filming from keyframes does: every planned second
+    # at the model's rate. Only the three unpainted subject references go back unspent.
+    assert status["credits_settled"] == status["credits_reserved"] - 3
     frames = [_first_frame(folder / "clips" / f"shot-{n:02d}.mp4") for n in range(1, 5)]
     assert frames[0].mean() < 8 and frames[2].mean() < 8
     for frame in (frames[1], frames[3]):
