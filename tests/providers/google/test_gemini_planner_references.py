@@ -30,13 +30,14 @@ def _sent(fake: FakeVertex) -> tuple[dict, str]:
 
 
 def test_references_are_offered_with_the_models_length(fake: FakeVertex) -> None:
-    plan = _planner(fake).plan(replace(REQUEST, reference_seconds=8))
+    plan = _planner(fake).plan(replace(REQUEST, target_seconds=22, reference_seconds=8))
     properties, prompt = _sent(fake)
     assert properties["filmed_from"]["enum"] == ["keyframe", "references"]
     assert "REFERENCE_SECONDS=8" in prompt and "exactly 8 seconds" in prompt
-    # The fake answers like a model that follows the prompt: its 8 s shots from references.
-    assert [s.duration_seconds for s in plan.shots] == [8, 6, 6]
-    assert [s.filmed_from for s in plan.shots] == ["references", "keyframe", "keyframe"]
+    # The fake answers like a model that follows the prompt: the second shot lasts 8 s
+    # and is filmed from references.
+    assert [s.duration_seconds for s in plan.shots] == [8, 8, 6]
+    assert [s.filmed_from for s in plan.shots] == ["keyframe", "references", "keyframe"]
 
 
 def test_a_model_without_references_is_never_offered_them(fake: FakeVertex) -> None:
