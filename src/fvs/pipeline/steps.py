@@ -346,7 +346,8 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
 
 
 def film_step(studio: Studio, job: JobRef) -> None:
-    """Film one shot from its keyframe; the last shot filmed moves the render to production."""
+    """Film one shot (from its keyframe or its subjects' references); the last one filmed
+    moves the render to production."""
     begun = state.begin_step(studio, job)
     if begun is None:
         return
