@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,19 +15,30 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from fvs import migrate
 from fvs.accounts.endpoints import router as account_api_router
 from fvs.accounts.throttle import SignInGuard
+from fvs.agents.endpoints import router as agent_docs_router
+from fvs.agents.openapi import complete_agent_examples
 from fvs.billing.endpoints import router as wallet_router
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ErrorResponse
+from fvs.events import recorder
+from fvs.events.endpoints import router as events_router
+from fvs.events.feed import EventFeed
 from fvs.jobs.executor import ThreadExecutor
+from fvs.jobs.leader import HostLock, LeaderExecutor
 from fvs.jobs.publisher import Publisher
 from fvs.keys.endpoints import router as account_keys_router
+from fvs.mcp.http import PATH as MCP_PATH
+from fvs.mcp.http import McpEndpoint
 from fvs.media import images
+from fvs.models import WebhookEvent
 from fvs.ops.body_limits import BodyLimits
 from fvs.ops.endpoints import router as ops_router
 from fvs.ops.request_ids import RequestIds
@@ -36,6 +48,7 @@ from fvs.providers.factory import Providers
 from fvs.proxies import TrustedProxies
 from fvs.renders import docs as agent_docs
 from fvs.renders import idempotency
+from fvs.renders import service as renders
 from fvs.renders.endpoints import router as renders_router
 from fvs.renders.schemas import RenderRequest
 from fvs.storage.endpoints import router as media_router
@@ -46,6 +59,12 @@ from fvs.web.endpoints import router as studio_pages_router
 from fvs.web.home import not_found_page, wants_html
 from fvs.web.home import router as home_router
 from fvs.web.security_headers import SecurityHeaders
+from fvs.web.webhook_pages import router as webhook_pages_router
+from fvs.webhooks import delivery as webhook_delivery
+from fvs.webhooks import outbox
+from fvs.webhooks.endpoints import agent_router as agent_webhooks_router
+from fvs.webhooks.endpoints import router as account_webhooks_router
+from fvs.webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
 # Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline.
@@ -56,7 +75,10 @@ def build_studio(settings: Settings) -> Studio:
     """Migrate (or check) the database and assemble what the API and the pipeline share."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     images.configure(settings.max_image_pixels)  # for the API's uploads and the pipeline's steps
+    # Every state change below writes its webhook events in its own transaction.
+    outbox.install(low_balance_credits=settings.webhook_low_balance_credits)
     storage = open_storage(settings)  # a malformed FVS_STORAGE_URL stops here, before migrating
+    recorder.install()  # every change to a render writes its events in the same transaction
     if settings.auto_migrate:
         migrate.upgrade(settings.resolved_database_url)
     else:
@@ -70,9 +92,11 @@ def build_studio(settings: Settings) -> Studio:
 
 
 def sweep(studio: Studio) -> None:
-    """Periodic housekeeping: expire overdue holds (failing their renders), old idempotency keys."""
+    """Periodic housekeeping: overdue holds (failing their renders), old idempotency keys
+    and old webhook events."""
     state.sweep_expired_holds(studio)
     studio.db.transact(idempotency.purge_expired)
+    studio.db.transact(lambda s: webhook_delivery.purge_old(s, settings=studio.settings))
 
 
 def start_executor(studio: Studio) -> ThreadExecutor:
@@ -102,16 +126,59 @@ def start_publisher(studio: Studio) -> Publisher:
     return publisher
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The whole studio as an ASGI app; the embedded executor runs in its lifespan."""
+def make_webhook_sender(studio: Studio) -> WebhookSender:
+    """This studio's webhook sender, not yet started."""
+    return WebhookSender(
+        db=studio.db, settings=studio.settings, describe=lambda s, e: _webhook_data(studio, s, e)
+    )
+
+
+def start_webhook_sender(studio: Studio) -> WebhookSender:
+    """Send this studio's webhooks from a thread; woken with the executor after each commit."""
+    sender = make_webhook_sender(studio)
+    wake_jobs = studio.wake
+
+    def wake() -> None:
+        wake_jobs()
+        sender.wake()
+
+    studio.wake = wake
+    sender.start()
+    return sender
+
+
+def _webhook_data(studio: Studio, session: Session, event: WebhookEvent) -> dict[str, Any]:
+    """A webhook's data: the render's status body, at the status and stage of its event."""
+    if event.project_id is None:
+        return dict(event.facts)
+    settings = studio.settings
+    data = renders.status_of(
+        session,
+        account_id=event.account_id,
+        project_id=event.project_id,
+        base_url=(settings.public_base_url or "").rstrip("/"),
+        settings=settings,
+        storage=studio.storage,
+    ).model_dump(mode="json")
+    data.update({k: event.facts[k] for k in ("status", "current_stage") if k in event.facts})
+    return data
+
+
+def create_app(settings: Settings | None = None, *, executor_lock: Path | None = None) -> FastAPI:
+    """The whole studio as an ASGI app; the embedded executor runs in its lifespan.
+
+    executor_lock: this is one of several processes of one `fvs serve --workers N`;
+    only the one holding this file's lock runs the worker threads (fvs.jobs.leader).
+    """
     settings = settings or Settings()
+    mcp = McpEndpoint(settings)
     app = FastAPI(
         title="Future Video Studio",
         version="0.1.0",
         description=agent_docs.OVERVIEW,
         docs_url=None,  # _add_docs serves both from local assets
         redoc_url=None,
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, mcp, executor_lock=executor_lock),
     )
     app.state.sign_in_guard = SignInGuard.from_settings(settings)
     _install_error_handlers(app)
@@ -122,27 +189,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: every other layer sees the settled client, scheme and host.
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     _add_routes(app)
+    # The MCP endpoint answers /mcp itself (POST, and 405 for other methods).
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=["GET", "POST", "DELETE"]))
     _add_docs(app)
     return app
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    settings: Settings, mcp: McpEndpoint, *, executor_lock: Path | None = None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Build the studio when the app starts, with its executor threads or its publisher."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         studio = build_studio(settings)
         app.state.studio = studio
-        executor: ThreadExecutor | Publisher | None = None
-        if settings.executor == "threads":
+        feed = EventFeed(studio.db, interval_seconds=settings.events_poll_ms / 1000)
+        app.state.event_feed = feed
+        executor: ThreadExecutor | Publisher | LeaderExecutor | None = None
+        sender: WebhookSender | None = None
+        if settings.executor == "threads" and executor_lock is not None:
+            # One process of `fvs serve --workers N` runs the steps; every one sends
+            # webhooks, which their leases keep from going out twice.
+            lock = HostLock(executor_lock)
+            executor = LeaderExecutor(lock, lambda: start_executor(studio)).start()
+            sender = start_webhook_sender(studio)
+        elif settings.executor == "threads":
             executor = start_executor(studio)
+            sender = start_webhook_sender(studio)  # at scale, `fvs worker` sends them
         elif settings.executor == "celery":
             executor = start_publisher(studio)
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
+            await feed.close()
             if executor is not None:
                 executor.stop()
+            if sender is not None:
+                sender.stop()
             studio.db.dispose()
 
     return lifespan
@@ -151,14 +236,19 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
 def _add_routes(app: FastAPI) -> None:
     """Every feature's router, the landing page and the static files."""
     app.include_router(renders_router)
+    app.include_router(events_router)
     app.include_router(wallet_router)
     app.include_router(models_router)
     app.include_router(media_router)
     app.include_router(account_api_router)
     app.include_router(account_keys_router)
+    app.include_router(account_webhooks_router)
+    app.include_router(agent_webhooks_router)
+    app.include_router(webhook_pages_router)
     app.include_router(account_pages_router)
     app.include_router(studio_pages_router)
     app.include_router(home_router)
+    app.include_router(agent_docs_router)
     app.include_router(ops_router)
     app.mount("/static", StaticFiles(packages=[("fvs.web", "static")]), name="static")
 
@@ -211,6 +301,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             components.setdefault(model.__name__, found)
         _use_our_validation_error(schema)
         _restore_examples(schema)
+        complete_agent_examples(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -280,4 +371,4 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
-__all__ = ["build_studio", "create_app"]
+__all__ = ["build_studio", "create_app", "make_webhook_sender", "start_webhook_sender"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import json
 import os
@@ -15,21 +17,27 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import anyio
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from fvs import client, logs, metrics, migrate
 from fvs.accounts import service as accounts
-from fvs.app import build_studio, create_app, start_executor
+from fvs.app import build_studio, create_app, start_executor, start_webhook_sender
 from fvs.billing import audit as ledger_audit
 from fvs.billing import service as billing
+from fvs.client import inputs
+from fvs.client.progress import render_to_file
 from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
+from fvs.mcp import remote
+from fvs.mcp.stdio import serve_stdio
 from fvs.ops import health
 from fvs.providers.factory import Providers
 from fvs.storage.base import StorageUnavailable
@@ -37,6 +45,7 @@ from fvs.storage.factory import open_storage
 from fvs.storage.local import LocalStorage
 from fvs.studio import Studio
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 app = typer.Typer(help="Future Video Studio", no_args_is_help=True, add_completion=False)
 accounts_app = typer.Typer(help="People who own keys and wallets.", no_args_is_help=True)
 keys_app = typer.Typer(help="Managed agent keys.", no_args_is_help=True)
@@ -107,6 +116,10 @@ OutOption = Annotated[
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes; default FVS_SERVE_WORKERS (CPUs)."),
+    ] = None,
 ) -> None:
     """Run the API (and, with FVS_EXECUTOR=threads, the worker threads)."""
     settings = Settings()
@@ -117,9 +130,53 @@ def serve(
         except migrate.NotMigrated as exc:
             _fail(str(exc), code=1)
     logs.configure(settings.log_format)
+    count = workers or settings.serve_workers
     # proxy_headers off: uvicorn would trust 127.0.0.1's X-Forwarded-* itself; only
     # FVS_TRUSTED_PROXIES decides (fvs.ops.proxies).
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
+    if count == 1:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_config=None, proxy_headers=False
+        )
+        return
+    if settings.auto_migrate:  # once, here, rather than N processes queueing on the lock
+        migrate.upgrade(settings.resolved_database_url)
+    try:
+        uvicorn.run(
+            "fvs.cli:worker_app",
+            factory=True,
+            workers=count,
+            host=host,
+            port=port,
+            log_config=None,
+            proxy_headers=False,
+        )
+    finally:
+        _executor_lock(settings, os.getpid()).unlink(missing_ok=True)
+
+
+def worker_app() -> FastAPI:
+    """One process of `fvs serve --workers N`: it dies with the parent and shares one executor."""
+    _die_with_parent()
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return create_app(settings, executor_lock=_executor_lock(settings, os.getppid()))
+
+
+def _executor_lock(settings: Settings, server_pid: int) -> Path:
+    # One lock per `fvs serve`: its processes share one executor, and two servers on one
+    # data folder still run one executor each (their leases keep them apart).
+    return settings.data_dir / f"serve-{server_pid}.executor.lock"
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies: a killed server leaves no orphan."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @app.command("migrate")
@@ -224,9 +281,11 @@ def worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     executor = start_executor(studio)
+    sender = start_webhook_sender(studio)
     console.print(f"worker {executor.owner}: {studio.settings.worker_threads} threads")
     stopping.wait()
     executor.stop()
+    sender.stop()
     studio.db.dispose()
 
 
@@ -480,8 +539,8 @@ def render_cmd(
     if not key:
         _fail("pass --key or set FVS_AGENT_KEY", code=2)
     try:
-        request = client.load_request(request_file)
-        files = [client.upload_part(value) for value in file or ()]
+        request = inputs.load_request(request_file)
+        files = [inputs.upload_part(value) for value in file or ()]
     except client.BadInput as exc:
         _fail(str(exc), code=2)
     _render_and_report(base_url=base_url, key=key, request=request, out=out, files=files)
@@ -496,9 +555,9 @@ def _render_and_report(
     files: list[tuple[str, Path]] | None = None,
 ) -> None:
     try:
-        path = client.render(
-            base_url=base_url, key=key, request=request, out=out, console=console, files=files or ()
-        )
+        # Uploads of big reference files get a generous request timeout.
+        with client.Studio(base_url, key, timeout=300) as studio:
+            path = render_to_file(studio, request, out=out, console=console, files=files or ())
     except client.RenderFailed as exc:
         err.print(f"[red]render failed:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
@@ -508,6 +567,26 @@ def _render_and_report(
         _fail(str(exc), code=1)
     console.print("Video ready:")
     print(path.resolve())
+
+
+@app.command("mcp")
+def mcp_cmd(
+    base_url: Annotated[
+        str, typer.Option(envvar="FVS_BASE_URL", help="The studio to talk to.")
+    ] = remote.DEFAULT_BASE_URL,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FVS_AGENT_KEY",
+            help="Your managed agent key (from /settings or `fvs keys create`).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the studio's MCP tools over stdio, for an agent on this machine."""
+    if not key:
+        _fail("set FVS_AGENT_KEY (or pass --key): the MCP server acts with that key", code=2)
+    anyio.run(functools.partial(serve_stdio, base_url=base_url, key=key))
 
 
 @app.command()

@@ -72,8 +72,26 @@ class Settings(BaseSettings):
     job_retry_base_seconds: float = Field(default=2.0, ge=0, description="Backoff base.")
     signed_url_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     max_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    serve_workers: int = Field(
+        default_factory=lambda: max(1, min(os.cpu_count() or 1, 8)),
+        ge=1,
+        le=64,
+        description="`fvs serve` processes; default: the CPU count (at most 8).",
+    )
+    key_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="A verified agent key is trusted this long per process; 0: check each time.",
+    )
     status_min_interval_ms: int = Field(
         default=100, ge=0, description="A client polling faster is paced, never refused."
+    )
+    events_keepalive_seconds: float = Field(
+        default=15.0, gt=0, description="Keep-alive comment interval on live event streams."
+    )
+    events_poll_ms: int = Field(
+        default=400, ge=20, le=10_000, description="How often a server reads new render events."
     )
     max_request_json_bytes: int = Field(default=256 * 1024)
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Per uploaded file.")
@@ -104,6 +122,14 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How long a sign-in waits for a hash slot before a 503."
     )
     hold_timeout_seconds: int = Field(default=6 * 3600, description="Deadline of render holds.")
+    signup_credits: int = Field(
+        default=0, ge=0, description="Credits granted once to each account that signs up."
+    )
+    topup_url: str | None = Field(
+        default=None,
+        description="A page where people add credits; a 402 points there instead of at the "
+        "operator's `fvs credits grant`.",
+    )
     allow_standins: bool = Field(default=True, description="Render unconfigured models locally.")
     # Google (Vertex AI). google-genai 3.x runs Veo and Imagen only in Vertex mode.
     google_project: str | None = Field(default=None, description="Vertex project id.")
@@ -114,6 +140,31 @@ class Settings(BaseSettings):
     veo_poll_seconds: float = Field(default=10.0, gt=0, description="Between operation polls.")
     veo_deadline_seconds: float = Field(default=900.0, gt=0, description="Give up on a clip.")
     veo_safety_retries: int = Field(default=2, ge=0, description="Rewrites after a filter.")
+    # Webhooks (Standard Webhooks): who may be called, and how hard we try.
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow http and private or loopback hosts (tests and local use only).",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Per attempt.")
+    webhook_retry_base_seconds: float = Field(
+        default=5.0, ge=0, description="Backoff base: about base * 2^n with jitter."
+    )
+    webhook_retry_hours: float = Field(default=24.0, gt=0, description="Retry an event this long.")
+    webhook_disable_after_days: float = Field(
+        default=5.0, gt=0, description="An endpoint failing this long is disabled."
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0, gt=0, description="A claimed delivery is another sender's after this."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the sender looks for due deliveries."
+    )
+    webhook_keep_days: float = Field(
+        default=30.0, ge=2, description="Events, deliveries and their log are kept this long."
+    )
+    webhook_low_balance_credits: int = Field(
+        default=100, ge=0, description="Default wallet.low_balance threshold of an account."
+    )
     # Operating it.
     auto_migrate: bool = Field(
         default=True, description="Migrate at start (under a lock); false: refuse until migrated."

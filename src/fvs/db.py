@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,9 +58,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readonly = sessionmaker(
-            self.engine.execution_options(fvs_readonly=True), expire_on_commit=False
-        )
+        self._readonly_engine = self.engine.execution_options(fvs_readonly=True)
+        self._readonly = sessionmaker(self._readonly_engine, expire_on_commit=False)
+        self._loop_connection: Connection | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -73,6 +73,30 @@ class Database:
         """A read-only transaction that never waits for writers."""
         with self._readonly() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A read-only Core transaction, lighter than a Session: for reads polled many times."""
+        with self._readonly_engine.connect() as connection, connection.begin():
+            yield connection
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def loop_read(self) -> Iterator[Connection]:
+        """SQLite only: a read-only transaction on a connection kept for the event loop.
+
+        For one-row reads polled many times a second, run on the event loop itself: a WAL
+        reader never waits for a writer, and the read costs less than a hop to a worker
+        thread. Its own connection, so it never waits for the pool. Never hold it across
+        an await.
+        """
+        if self._loop_connection is None or self._loop_connection.closed:
+            self._loop_connection = self._readonly_engine.connect()
+        with self._loop_connection.begin():
+            yield self._loop_connection
 
     def transact(self, fn: Callable[[Session], T], *, attempts: int = 5) -> T:
         """Run fn in a write transaction, retrying serialisation failures, then 503."""
@@ -89,6 +113,8 @@ class Database:
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:
+        if self._loop_connection is not None:
+            self._loop_connection.close()
         self.engine.dispose()
 
 

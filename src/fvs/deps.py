@@ -27,7 +27,9 @@ from fvs.studio import Studio
 T = TypeVar("T")
 
 
-def get_studio(request: Request) -> Studio:
+# Plain lookups are `async def`: FastAPI runs a sync dependency in a worker thread, and a
+# thread hop costs more than the lookup itself on every request.
+async def get_studio(request: Request) -> Studio:
     studio: Studio = request.app.state.studio
     return studio
 
@@ -65,7 +67,7 @@ def attempt(session: Session, change: Callable[[], T]) -> T:
         return change()
 
 
-def public_base_url(request: Request, studio: StudioDep) -> str:
+async def public_base_url(request: Request, studio: StudioDep) -> str:
     """Our origin as the client sees it: FVS_PUBLIC_BASE_URL, else the (trusted-proxy) request."""
     if studio.settings.public_base_url:
         return studio.settings.public_base_url.rstrip("/")

@@ -10,13 +10,16 @@ import os
 from functools import cache
 from typing import Any
 
-from fvs.app import build_studio, sweep
+from celery import bootsteps
+
+from fvs.app import build_studio, make_webhook_sender, sweep
 from fvs.config import Settings
 from fvs.jobs.celery_app import StudioCelery, create_celery
 from fvs.jobs.celery_worker import ChoresStep, JobRunner
 from fvs.jobs.service import MEDIA_QUEUE, QUEUES
 from fvs.pipeline import steps
 from fvs.providers import registry
+from fvs.webhooks.sender import WebhookSender
 
 POOLS = ("prefork", "threads", "solo")
 
@@ -32,7 +35,18 @@ def create_worker_app(settings: Settings) -> StudioCelery:
         sweep=sweep,
     )
     app.steps["worker"].add(ChoresStep)
+    app.steps["worker"].add(WebhookStep)
     return app
+
+
+class WebhookStep(bootsteps.StartStopStep):
+    """The worker's main process sends webhooks (leases keep several workers apart)."""
+
+    requires = ("celery.worker.components:Pool",)
+
+    def create(self, worker: Any) -> WebhookSender:
+        # Started and stopped with the worker by the bootstep.
+        return make_webhook_sender(build_studio(worker.app.runner.settings))
 
 
 def worker_argv(

@@ -378,12 +378,17 @@ class FakeVertex:
             "references" if str(d) == refs and i % 2 else "keyframe"
             for i, d in enumerate(durations)
         ]
+        # Offered a choice per cut, the model answers in its own words, once out of bounds.
+        offered = "TRANSITIONS=" in prompt
+        cuts = [("Dip to black", "crossfade", "wipe")[i % 3] if offered else None
+                for i in range(count)]  # fmt: skip
         plan = {
             "shots": [
                 {"text": f"Beat {i + 1}.", "image_prompt": f"Frame {i + 1} of the fox.",
                  "video_prompt": f"The fox moves, shot {i + 1}.", "camera_move": moves[i],
                  "duration_seconds": durations[i], "subject_keys": ["Red Fox"],
-                 "filmed_from": sources[i]}
+                 "filmed_from": sources[i],
+                 **({"transition": cuts[i]} if cuts[i] else {})}
                 for i in range(count)
             ],
             "bible": {
@@ -409,6 +414,8 @@ class FakeVertex:
             return _error(400, refused)
         if instance.get("image") and not info.image_to_video:
             return _error(400, f"{model} does not support image-to-video")
+        if instance.get("lastFrame") and not (info.last_frame and instance.get("image")):
+            return _error(400, f"{model} takes a lastFrame only with an image, if at all")
         project, location = match["project"] or "fake-project", match["location"] or "us-central1"
         name = (
             f"projects/{project}/locations/{location}/publishers/google/models/{model}"

@@ -48,9 +48,10 @@ def test_probe_refuses_non_media(tmp_path: Path) -> None:
         probe(junk)
 
 
-def test_keyframes_every_two_seconds(tmp_path: Path) -> None:
-    clip = encode_scenes(tmp_path / "k.mp4", [1, 1, 1, 1, 1])
-    assert keyframe_times(clip) == [0.0, 2.0, 4.0]
+def test_keyframes_every_two_seconds_and_a_second_inside_each_end(tmp_path: Path) -> None:
+    clip = encode_scenes(tmp_path / "k.mp4", [1, 1, 1, 1, 1, 1, 1, 1])
+    # 0 opens the clip, 1 and 7 sit a second inside its ends, 3 and 5 are the 2 s GOPs.
+    assert keyframe_times(clip) == [0.0, 1.0, 3.0, 5.0, 7.0]
 
 
 def test_faststart_false_without_the_flag(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from fvs.app import build_studio, create_app
 from fvs.billing import repository as ledger
 from fvs.media.probe import probe
+from fvs.pipeline import repository
 from fvs.pipeline.remote_film import soften_prompt
 from tests.conftest import wait_for
 from tests.fakes.vertex import FakeVertex
@@ -347,3 +349,31 @@ def test_a_music_render_on_veo_films_silent_clips_at_the_beat_grid_s_lengths(
     assert all(d in (4, 6, 8) for d in durations)
     for shot in status["shots"]:
         assert shot["duration_seconds"] >= shot["end_seconds"] - shot["start_seconds"] - 1e-6
+
+
+@pytest.mark.slow
+def test_a_continuous_render_films_each_shot_to_the_next_keyframe(settings, fake, make_agent):
+    agent = make_agent(credits=5000)
+    body = {**SHORT, "shot_count": 3, "scene_target_duration_seconds": 12,
+            "transition": "continuous"}  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        job = submit(client, agent, body)
+        status = wait_for(client, agent, job["project_id"], ("completed", "failed"), timeout=180)
+    assert status["status"] == "completed", status["last_error"]
+    shots = status["shots"]
+    assert [s["filmed_from"] for s in shots] == ["keyframe_to_next"] * 2 + ["keyframe"]
+    assert [s["transition"] for s in shots] == ["continuous", "continuous", None]
+    sent = [r.body["instances"][0] for r in fake.recorded("predictLongRunning")]
+    by_shot = {n: next(i for i in sent if f"shot {n}." in i["prompt"]) for n in (1, 2, 3)}
+    studio = build_studio(settings)
+    with studio.db.read() as session:
+        keys = [str(s.keyframe_path) for s in repository.shots(session, job["project_id"])]
+    with studio.storage.workspace(job["project_id"]) as workspace:
+        keyframes = [workspace.input(key).read_bytes() for key in keys]
+    studio.db.dispose()
+    # Each shot but the last starts on its keyframe and ends on the next shot's.
+    for number in (1, 2):
+        instance = by_shot[number]
+        assert base64.b64decode(instance["image"]["bytesBase64Encoded"]) == keyframes[number - 1]
+        assert base64.b64decode(instance["lastFrame"]["bytesBase64Encoded"]) == keyframes[number]
+    assert "lastFrame" not in by_shot[3]

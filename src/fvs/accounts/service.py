@@ -101,12 +101,14 @@ def authenticate(session: Session, *, email: str, password: str) -> Account:
 
 
 def sign_up(
-    session: Session, *, email: str, password: str, secret: bytes
+    session: Session, *, email: str, password: str, secret: bytes, signup_credits: int = 0
 ) -> sessions.StartedSession:
-    """Create a password account and sign this browser in."""
+    """Create a password account with its sign-up credits, and sign this browser in."""
     if not password:
         raise ValidationFailed("password", "choose a password")
     account = create_account(session, email=email, password=password)
+    # FVS_SIGNUP_CREDITS: a grant in the ledger, keyed by the account so it happens once.
+    billing.grant_signup_credits(session, account_id=account.id, amount=signup_credits)
     return sessions.start_session(session, account_id=account.id, secret=secret)
 
 

@@ -7,6 +7,7 @@ id returns the first result and moves no credits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect
 from sqlalchemy.orm import Session
@@ -26,12 +27,47 @@ class InsufficientCredits(AppError):
     status_code = 402
     code = "insufficient_credits"
 
-    def __init__(self, *, needed: int, available: int) -> None:
+    def __init__(self, *, needed: int, available: int, how_to_add: str | None = None) -> None:
+        message = f"this render needs {needed} credits; the wallet has {available} available"
+        extra: dict[str, Any] = {"how_to_add_credits": how_to_add} if how_to_add else {}
         super().__init__(
-            f"this render needs {needed} credits; the wallet has {available} available",
+            f"{message}. {how_to_add}" if how_to_add else message,
             needed=needed,
             available=available,
+            **extra,
         )
+
+    def advised(self, how_to_add: str) -> InsufficientCredits:
+        """The same refusal, saying how credits are added on this studio."""
+        return InsufficientCredits(
+            needed=self.extra["needed"], available=self.extra["available"], how_to_add=how_to_add
+        )
+
+
+def how_to_add_credits(*, topup_url: str | None, email: str, short_by: int) -> str:
+    """What a person short of credits does next on this studio: a top-up page, or the operator."""
+    if topup_url:
+        return f"Add credits at {topup_url}"
+    return (
+        "Credits are added by this studio's operator, who runs "
+        f"`fvs credits grant {email} {max(short_by, 1)}` on the studio's machine"
+    )
+
+
+SIGNUP_GRANT_MEMO = "sign-up credits"
+
+
+def grant_signup_credits(session: Session, *, account_id: str, amount: int) -> Transfer | None:
+    """Grant a new account its sign-up credits, once (the transfer id is the account's)."""
+    if amount <= 0:
+        return None
+    return grant(
+        session,
+        account_id=account_id,
+        amount=amount,
+        transfer_id=f"grant:signup:{account_id}",
+        memo=SIGNUP_GRANT_MEMO,
+    )
 
 
 def open_wallet(session: Session, *, account_id: str) -> None:

@@ -11,9 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from fvs.deps import StudioDep
 from fvs.keys import service as keys
 from fvs.keys.service import Principal
-from fvs.studio import Studio
+from fvs.keys.verify import KEY_HEADER, authenticate
 
-KEY_HEADER = "X-FVS-Agent-Key"
 # Declared for the OpenAPI schema (an apiKey header scheme on every agent route). Our own
 # check answers a missing key, so FastAPI's 403 never does.
 agent_key_header = APIKeyHeader(
@@ -24,20 +23,20 @@ agent_key_header = APIKeyHeader(
 )
 
 
-def _verify(studio: Studio, clear: str | None) -> Principal:
-    secret = studio.settings.resolved_secret
-    with studio.db.read() as session:
-        principal = keys.verify_key(session, clear=clear, secret=secret)
-    if principal.last_used_stale:
-        studio.db.transact(lambda s: keys.touch_last_used(s, key_id=principal.key_id))
-    return principal
-
-
 async def agent_principal(
     studio: StudioDep, clear: Annotated[str | None, Security(agent_key_header)]
 ) -> Principal:
     """The account behind the X-FVS-Agent-Key header, or 401."""
-    return await run_in_threadpool(_verify, studio, clear)
+    secret = studio.settings.resolved_secret
+    # A key verified a moment ago needs no thread and no query (fvs.keys.cache).
+    remembered = keys.remembered_principal(clear, secret=secret)
+    if remembered is not None:
+        return remembered
+    principal = await run_in_threadpool(authenticate, studio, clear)
+    if clear is not None:
+        seconds = studio.settings.key_cache_seconds
+        keys.remember_principal(clear, principal, secret=secret, seconds=seconds)
+    return principal
 
 
 AgentDep = Annotated[Principal, Depends(agent_principal)]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from fvs.errors import NotFound, Unauthorized, ValidationFailed
 from fvs.keys import format as key_format
 from fvs.keys import repository
+from fvs.keys.cache import verified
 from fvs.keys.schemas import KeyOut
 from fvs.models import AgentKey
 from fvs.models.base import utcnow
@@ -29,6 +30,7 @@ class Principal:
     account_id: str
     key_id: str
     last_used_stale: bool = False  # the caller records use when True
+    expires_at: datetime | None = None
 
 
 def key_state(key: AgentKey, now: datetime | None = None) -> str:
@@ -106,6 +108,8 @@ def revoke_key(session: Session, *, key_id: str, account_id: str | None = None) 
         raise NotFound(f"no key {key_id}", field="key_id")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+    # Refused at once here; other processes may accept it until their entry runs out.
+    verified.forget(key.secret_hash)
     return key
 
 
@@ -124,7 +128,26 @@ def verify_key(session: Session, *, clear: str | None, secret: bytes) -> Princip
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("the agent key has expired", field="X-FVS-Agent-Key")
     stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
-    return Principal(account_id=key.account_id, key_id=key.id, last_used_stale=stale)
+    return Principal(
+        account_id=key.account_id, key_id=key.id, last_used_stale=stale, expires_at=key.expires_at
+    )
+
+
+def remembered_principal(clear: str | None, *, secret: bytes) -> Principal | None:
+    """A principal verified moments ago for this key (fvs.keys.cache), else None."""
+    if not clear or not key_format.is_well_formed(clear):
+        return None
+    found = verified.get(key_format.hash_key(clear, secret))
+    return found if isinstance(found, Principal) else None
+
+
+def remember_principal(clear: str, principal: Principal, *, secret: bytes, seconds: float) -> None:
+    """Remember a freshly verified key for `seconds` (never past its expiry)."""
+    # Marked fresh: last use was just recorded (or is under a minute old).
+    fresh = Principal(account_id=principal.account_id, key_id=principal.key_id)
+    verified.put(
+        key_format.hash_key(clear, secret), fresh, seconds=seconds, expires_at=principal.expires_at
+    )
 
 
 def touch_last_used(session: Session, *, key_id: str) -> None:

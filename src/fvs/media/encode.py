@@ -22,6 +22,9 @@ from fvs.media.ffmpeg import MediaError, ffmpeg_command, stderr_tail
 DELIVERY_FPS = 24
 DELIVERY_CRF = 20
 GOP_FRAMES = 48  # a keyframe every 2 s keeps seeking cheap
+# Each clip also gets a keyframe this far after its start and before its end, so a
+# transition re-encodes only about this much of each clip (media/transitions.py).
+EDGE_KEYFRAME_SECONDS = 1.0
 AUDIO_RATE = 48_000
 FINISH_TIMEOUT_S = 600.0
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size; lets ffmpeg read ahead of us
@@ -51,6 +54,15 @@ def video_encode_args() -> list[str]:
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
         "-color_range", "tv",
     ]  # fmt: skip
+
+
+def edge_keyframe_args(duration_seconds: float) -> list[str]:
+    """Force keyframes EDGE_KEYFRAME_SECONDS inside both ends of a clip this long."""
+    times = sorted({EDGE_KEYFRAME_SECONDS, duration_seconds - EDGE_KEYFRAME_SECONDS})
+    inside = [t for t in times if 0 < t < duration_seconds]
+    if not inside:
+        return []
+    return ["-force_key_frames", ",".join(f"{t:.6f}" for t in inside)]
 
 
 def audio_encode_args() -> list[str]:
@@ -167,7 +179,8 @@ class ClipEncoder:
             "-s", f"{self.width}x{self.height}", "-framerate", str(self.fps), "-i", "pipe:0",
             "-f", "lavfi", "-t", seconds, "-i", audio_source_graph(self.audio, seed=self.seed),
             "-map", "0:v:0", "-map", "1:a:0", *convert,
-            *delivery_args(), "-t", seconds, "-y", str(self._tmp_path),
+            *delivery_args(), *edge_keyframe_args(self.duration_seconds),
+            "-t", seconds, "-y", str(self._tmp_path),
         ])  # fmt: skip
 
     def __enter__(self) -> ClipEncoder:

@@ -35,6 +35,9 @@ class Project(Base):
     contact_sheet_path: Mapped[str | None] = mapped_column(String(500))
     # What was held at submit; what was spent is summed from the ledger when asked.
     credits_reserved: Mapped[int] = mapped_column(Integer, default=0)
+    # The last event's seq (fvs.events): bumped in the transaction that writes the event, so
+    # the row lock orders two workers' events and they commit in seq order.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

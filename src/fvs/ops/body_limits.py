@@ -92,7 +92,9 @@ class BodyLimits:
             known = await to_thread.run_sync(_session_known, studio, token)
             return upload_cap(self.settings) if known else small
         # Routes check their own credentials; here only whether any were shown.
-        return self.settings.max_signed_in_body_bytes if key or token else small
+        # The MCP endpoint also takes `Authorization: Bearer <key>`.
+        shown = key or token or headers.get("authorization")
+        return self.settings.max_signed_in_body_bytes if shown else small
 
     async def _within(self, cap: int, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app, counting body bytes; past the cap, replace its answer with a 413."""

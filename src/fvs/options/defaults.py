@@ -11,6 +11,7 @@ from typing import Any
 
 from fvs.config import Settings
 from fvs.errors import ValidationFailed
+from fvs.media.transitions import DEFAULT_SECONDS, KINDS, MAX_SECONDS, MIN_SECONDS
 from fvs.providers import registry
 from fvs.providers.styles import DEFAULT_PRESET, PRESET_NAMES
 
@@ -28,6 +29,9 @@ STUDIO_DEFAULTS: dict[str, Any] = {
     # run_all, or halt_for_review: stop after storyboarding until the user approves.
     "stage_behaviour": "run_all",
     "visual_style_preset": DEFAULT_PRESET,
+    # How each shot gives way to the next: cut, crossfade, dip_to_black or continuous.
+    "transition": "cut",
+    "transition_seconds": DEFAULT_SECONDS,
 }
 # The modes an account may save as its default. custom is chosen per request, since it
 # needs the request's own shots; a music default composes a track when none is sent.
@@ -95,15 +99,41 @@ def validate_defaults(values: dict[str, Any]) -> dict[str, Any]:
         )
     merged = {**STUDIO_DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
     for field, value in merged.items():
-        expected = bool if field == "stage_voice_briefs_enabled" else str
-        if not isinstance(value, expected):
-            raise ValidationFailed(field, f"must be a {expected.__name__}")
+        _check_type(field, value)
     models = require_models(merged)
     check_model_options(merged, models)
+    check_transition(merged, models["video_model"])
     check_choice("project_mode", merged["project_mode"], PROJECT_MODES, "the studio")
     check_choice("stage_behaviour", merged["stage_behaviour"], STAGE_BEHAVIOURS, "the studio")
     check_choice("visual_style_preset", merged["visual_style_preset"], PRESET_NAMES, "the studio")
     return {k: (models[k].id if k in models else v) for k, v in values.items() if v is not None}
+
+
+def _check_type(field: str, value: Any) -> None:
+    if field == "transition_seconds":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationFailed(field, "must be a number")
+        return
+    expected = bool if field == "stage_voice_briefs_enabled" else str
+    if not isinstance(value, expected):
+        raise ValidationFailed(field, f"must be a {expected.__name__}")
+
+
+def check_transition(
+    values: dict[str, Any], video: registry.ModelInfo, *, field: str = "transition"
+) -> None:
+    """A known transition, seconds in range, and continuous only where the video model can
+    film to a last frame; 422 naming the field otherwise."""
+    check_choice(field, values["transition"], KINDS, "the studio")
+    seconds = float(values["transition_seconds"])
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise ValidationFailed(
+            f"{field}_seconds", f"must be {MIN_SECONDS} to {MAX_SECONDS} s; not {seconds:g}"
+        )
+    if values["transition"] == "continuous" and not video.last_frame:
+        raise ValidationFailed(
+            field, f"{video.id} cannot film to a last frame, so it cannot film continuous shots"
+        )
 
 
 def check_choice(field: str, value: str, allowed: tuple[str, ...], offered_by: str) -> None:
@@ -128,6 +158,8 @@ def choices(field: str) -> list[tuple[str, str]]:
         "stage_voice_briefs_enabled": ("on", "off"),
         "project_mode": PROJECT_MODES,
         "visual_style_preset": PRESET_NAMES,
+        "transition": KINDS,
+        "transition_seconds": tuple(f"{tenths / 10:g}" for tenths in range(2, 11)),
     }
     values = options.get(field, (str(STUDIO_DEFAULTS[field]),))
     return [(v, v) for v in dict.fromkeys(values)]

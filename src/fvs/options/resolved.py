@@ -50,6 +50,9 @@ class CustomShot(BaseModel):
     camera: str | None = None
     assets: tuple[str, ...] = ()
     dialogue: str | None = None
+    # How the shot gives way to the next; None: the render's transition.
+    transition: str | None = None
+    transition_seconds: float | None = None
 
 
 class AssetUse(BaseModel):
@@ -94,6 +97,9 @@ class ResolvedRender(BaseModel):
     clip_audio: str = "keep"
     lyrics: str = ""
     track_upload: str | None = None  # the uploaded track's file name; None: composed
+    # How each shot gives way to the next, unless a custom shot or the plan says otherwise.
+    transition: str = "cut"
+    transition_seconds: float = 0.5
 
     def runs_on(self, role: str) -> registry.ModelInfo:
         """The registry entry of the model that really runs a role."""

@@ -66,6 +66,7 @@ class Frames:
 
     keyframe: str | None
     references: tuple[str, ...] = ()
+    last_frame: str | None = None  # a continuous shot ends on the next shot's keyframe
 
 
 def _operation(studio: Studio, job: JobRef) -> Operation:
@@ -97,11 +98,12 @@ def film_remote(
     keyframe: str | None,
     out: str,
     references: tuple[str, ...] = (),
+    last_frame: str | None = None,
 ) -> bool:
     """True once the clip is stored as `out`; False when the job was re-scheduled to poll."""
     op = _operation(studio, job)
     if op.name is None:
-        frames = Frames(keyframe, references)
+        frames = Frames(keyframe, references, last_frame)
         op = _start(
             studio, job, filmer=filmer, shot=shot, bible=bible, spec=spec, frames=frames, op=op
         )
@@ -142,6 +144,7 @@ def _start(
             prompt=prompt,
             negative_prompt=negative_prompt(bible),
             references=tuple(workspace.input(key) for key in frames.references),
+            last_frame=workspace.input(frames.last_frame) if frames.last_frame else None,
         )
     op = Operation(started.operation_name, utcnow(), op.safety_retries)
     _update_shot(studio, job, operation_name=op.name, operation_started_at=op.started_at)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fvs import logs, metrics
 from fvs.billing import pricing
 from fvs.jobs.service import JobRef
-from fvs.media.concat import JoinResult, join_clips
+from fvs.media.concat import JoinResult
 from fvs.media.contact_sheet import make_contact_sheet
 from fvs.media.encode import DELIVERY_FPS
 from fvs.media.levels import even_out
@@ -27,6 +27,7 @@ from fvs.media.loudness import Loudness, measure_loudness, normalise_loudness
 from fvs.media.music import MusicAnalysis
 from fvs.media.music_cut import MusicCut, Span, cut_to_music
 from fvs.media.probe import probe
+from fvs.media.transitions import Assembly, assemble
 from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import (
@@ -37,6 +38,7 @@ from fvs.pipeline import (
     requested_assets,
     state,
     storyboard,
+    transitions,
 )
 from fvs.pipeline.common import record_asset, record_brief, record_provider, runs_on, voice
 from fvs.providers import registry
@@ -48,6 +50,7 @@ from fvs.providers.base import (
     ReferenceUse,
     RemoteVideoFilmer,
     ShotPlan,
+    VideoFilmer,
 )
 from fvs.stages import STAGE_OF_STEP, Stage, Step
 from fvs.storage.base import Workspace, project_key
@@ -213,6 +216,9 @@ def _make_plan(
         if track is not None:
             plan = music.fit_to_track(plan, track, render)
         plan = reference_filming.settle(plan, render)
+    # After references are settled: a continuous cut never flows into or out of a shot
+    # filmed from references.
+    plan = transitions.with_transitions(plan, render)
     with studio.storage.workspace(job.project_id) as workspace:
         palette = requested_assets.world_palette(described, workspace.input)
     return requested_assets.with_world(plan, palette), track
@@ -228,9 +234,12 @@ def _plan_request(
             screenplay=render.screenplay,
             instructions=instructions,
             shot_count=render.shot_count,
-            target_seconds=render.scene_target_duration_seconds,
+            # The clips run longer by the overlaps of their transitions.
+            target_seconds=float(sum(render.planned_durations)),
             allowed_durations=video.durations,
             style_preset=render.visual_style_preset,
+            transition=render.transition,
+            transition_seconds=render.transition_seconds,
         )
     screenplay, told = music.planner_brief(render, track)
     durations = music.film_durations(track)
@@ -290,24 +299,36 @@ def _clip_spec(render: ResolvedRender, shot: ShotPlan) -> ClipSpec:
 
 @dataclass(frozen=True)
 class _Sources:
-    """What a shot is filmed from: its keyframe, or its subjects' reference images."""
+    """What a shot is filmed from: its keyframe (continuous: to the next shot's keyframe,
+    the last frame), or its subjects' reference images alone, with neither frame."""
 
     keyframe: str
-    references: tuple[str, ...]
+    references: tuple[str, ...] = ()
+    last_frame: str | None = None
 
 
 def _sources(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan) -> _Sources:
     shot = plan.shots[job.shot_index]
     with studio.db.read() as session:
         keyframe = str(repository.shot(session, job.project_id, shot.index).keyframe_path)
-        subjects = repository.assets(session, job.project_id, role="subject")
-    if shot.filmed_from != reference_filming.REFERENCES:
-        return _Sources(keyframe, ())
-    images = {a.name: a.path for a in subjects}
-    references = reference_filming.reference_images(plan, shot, images, render)
-    if not references:
-        raise StepFailed(f"shot {shot.index + 1} is planned from references, but none is stored")
-    return _Sources(keyframe, references)
+        if shot.filmed_from == reference_filming.REFERENCES:
+            subjects = repository.assets(session, job.project_id, role="subject")
+            images = {a.name: a.path for a in subjects}
+            references = reference_filming.reference_images(plan, shot, images, render)
+            if not references:
+                raise StepFailed(
+                    f"shot {shot.index + 1} is planned from references, but none is stored"
+                )
+            return _Sources(keyframe, references)
+        return _Sources(keyframe, last_frame=_next_keyframe(session, job.project_id, plan, shot))
+
+
+def _next_keyframe(session: Session, project_id: str, plan: Plan, shot: ShotPlan) -> str | None:
+    """The next shot's keyframe, when this shot is filmed to flow into it (continuous)."""
+    if shot.filmed_from != transitions.KEYFRAME_TO_NEXT or shot.index + 1 >= len(plan.shots):
+        return None
+    following = repository.shot(session, project_id, shot.index + 1).keyframe_path
+    return str(following) if following else None
 
 
 def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: str) -> bool:
@@ -319,7 +340,7 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
-        keyframe = sources.keyframe if model and model.image_to_video else None
+        first = model is not None and model.image_to_video and not sources.references
         return remote_film.film_remote(
             studio,
             job,
@@ -328,21 +349,37 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
             shot=shot,
             bible=plan.bible,
             spec=spec,
-            # Veo takes reference images only without a first frame.
-            keyframe=None if sources.references else keyframe,
+            # Veo takes reference images only without a first frame (or a last one).
+            keyframe=sources.keyframe if first else None,
             references=sources.references,
+            last_frame=sources.last_frame,
             out=key,
         )
     with studio.storage.workspace(job.project_id) as workspace:
-        out = workspace.output(key, "video/mp4")
-        if not sources.references:
-            filmer.film(shot, workspace.input(sources.keyframe), spec, out)
-        elif isinstance(filmer, ReferenceFilmer):
-            images = tuple(workspace.input(k) for k in sources.references)
-            filmer.film_from_references(shot, images, plan.bible, spec, out)
-        else:
-            raise StepFailed(f"{model_id} cannot film shot {shot.index + 1} from references")
+        _film_here(filmer, model_id, workspace, plan, shot, spec, sources, key)
     return True
+
+
+def _film_here(
+    filmer: VideoFilmer,
+    model_id: str,
+    workspace: Workspace,
+    plan: Plan,
+    shot: ShotPlan,
+    spec: ClipSpec,
+    sources: _Sources,
+    key: str,
+) -> None:
+    """Film the shot on this machine, from its keyframe or from its subjects' references."""
+    out = workspace.output(key, "video/mp4")
+    if not sources.references:
+        last_frame = workspace.input(sources.last_frame) if sources.last_frame else None
+        filmer.film(shot, workspace.input(sources.keyframe), spec, out, last_frame=last_frame)
+    elif isinstance(filmer, ReferenceFilmer):
+        images = tuple(workspace.input(k) for k in sources.references)
+        filmer.film_from_references(shot, images, plan.bible, spec, out)
+    else:
+        raise StepFailed(f"{model_id} cannot film shot {shot.index + 1} from references")
 
 
 def film_step(studio: Studio, job: JobRef) -> None:
@@ -385,25 +422,34 @@ def produce_step(studio: Studio, job: JobRef) -> None:
     if begun is None:
         return
     plan = begun.plan
+    assembly: Assembly | None = None
     with studio.storage.workspace(job.project_id) as workspace:
         if begun.render.is_music:
             cut, final_size = _cut_to_music(studio, workspace, job.project_id, plan, begun.render)
             joined, loudness = cut.joined, cut.loudness
         else:
-            joined, loudness, final_size = _join_and_check(workspace, job.project_id, plan)
+            assembly, loudness, final_size = _join_and_check(workspace, job.project_id, plan)
+            joined = assembly.joined
         sheet_size = _contact_sheet(studio, workspace, job.project_id)
-    copied = "Joined without re-encoding." if joined.stream_copied else ""
+    copied = _join_note(joined, assembly)
     brief = voice(studio, job, begun.render, Stage.PRODUCTION, plan, extra=copied)
 
     def apply(session: Session, project: Project) -> None:
         _record_deliverables(session, project, final_size=final_size, sheet_size=sheet_size)
-        _record_production_provider(project, joined, loudness)
+        _record_production_provider(project, joined, loudness, assembly)
         credits = pricing.production_credits(joined.media.duration_seconds)
         state.settle_stage(session, project, Stage.PRODUCTION, credits)
         record_brief(session, project, brief)
         state.complete(session, project)
 
     state.commit_step(studio, job, apply)
+
+
+def _join_note(joined: JoinResult, assembly: Assembly | None) -> str:
+    """What the production brief says of the join."""
+    if assembly is not None and assembly.method == "smart":
+        return "Joined without re-encoding, except around each transition."
+    return "Joined without re-encoding." if joined.stream_copied else ""
 
 
 def _record_deliverables(
@@ -429,14 +475,19 @@ def _record_deliverables(
         )
 
 
-def _record_production_provider(project: Project, joined: JoinResult, loudness: Loudness) -> None:
+def _record_production_provider(
+    project: Project, joined: JoinResult, loudness: Loudness, assembly: Assembly | None
+) -> None:
     """Note that production ran on the local ffmpeg, whether the join copied the video
-    streams, and the loudness measured on the delivered file."""
+    streams (and how many frames transitions re-encoded), and the delivered loudness."""
     production: dict[str, object] = {
         "provider": "local",
         "runs_on": "ffmpeg",
         "stream_copied": joined.stream_copied,
     }
+    if assembly is not None:
+        production["assembly"] = assembly.method
+        production["reencoded_frames"] = assembly.reencoded_frames
     production["integrated_lufs"] = loudness.integrated_lufs
     production["true_peak_dbtp"] = loudness.true_peak_dbtp
     project.providers = {**project.providers, Stage.PRODUCTION: production}
@@ -444,21 +495,22 @@ def _record_production_provider(project: Project, joined: JoinResult, loudness: 
 
 def _join_and_check(
     workspace: Workspace, project_id: str, plan: Plan
-) -> tuple[JoinResult, Loudness, int]:
-    """Level the clips, join them in shot order and normalise the film's loudness; a cut
-    that misses the planned length fails the step."""
+) -> tuple[Assembly, Loudness, int]:
+    """Level the clips, join them in shot order through their transitions and normalise
+    the film's loudness; a cut that misses the planned length fails the step."""
     clips = [workspace.input(clip_key(project_id, s.index)) for s in plan.shots]
     final = workspace.output(project_key(project_id, FINAL), "video/mp4")
     with tempfile.TemporaryDirectory() as folder:
-        joined = join_clips(even_out(clips, Path(folder)), Path(folder) / "joined.mp4")
-        normalise_loudness(joined.path, final, partial=True)
-    checked, planned = probe(final), plan.total_seconds
+        levelled = even_out(clips, Path(folder))
+        assembly = assemble(levelled, plan.transitions(), Path(folder) / "joined.mp4")
+        normalise_loudness(assembly.joined.path, final, partial=True)
+    checked, planned = probe(final), plan.delivered_seconds
     if checked.video is None or abs(checked.duration_seconds - planned) > 0.5:
         raise StepFailed(
-            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned} s"
+            f"the final cut runs {checked.duration_seconds:.2f} s; planned {planned:g} s"
         )
-    joined = JoinResult(final, joined.stream_copied, checked)
-    return joined, measure_loudness(final), final.stat().st_size
+    joined = JoinResult(final, assembly.joined.stream_copied, checked)
+    return replace(assembly, joined=joined), measure_loudness(final), final.stat().st_size
 
 
 def _cut_to_music(

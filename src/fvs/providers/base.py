@@ -13,12 +13,23 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from fvs.media.transitions import Transition, overlap_seconds
+
 # Recurring subjects a plan may name, each painted as one reference image.
 MAX_SUBJECTS = 4
-# How a shot's clip is made: from its keyframe (the default), from its keyframe to the next
-# shot's (a model with a last frame), or from its subjects' reference images (no first frame).
-FILMED_FROM = ("keyframe", "keyframe_to_next", "references")
 CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static")
+# How a shot's clip is made: from its keyframe (the default); from its keyframe to the next
+# shot's (continuous, a model with a last frame); or from its subjects' reference images
+# (no first frame and no last frame).
+FILMED_FROM = ("keyframe", "keyframe_to_next", "references")
+# The transitions a plan may choose between, given the render's own: a choice never
+# changes the running time the durations were planned for.
+TRANSITION_CHOICES = {
+    "cut": ("cut",),
+    "continuous": ("continuous",),
+    "crossfade": ("crossfade", "dip_to_black"),
+    "dip_to_black": ("crossfade", "dip_to_black"),
+}
 
 
 class PlanModel(BaseModel):
@@ -55,8 +66,14 @@ class ShotPlan(PlanModel):
     # Music mode: the exact beat-aligned span on the track; duration_seconds is what is filmed.
     start_seconds: float | None = None
     end_seconds: float | None = None
+    # How this shot gives way to the next (ignored on the last shot).
+    transition: str = "cut"
+    transition_seconds: float = 0.5
     # One of FILMED_FROM; plans stored before the choice existed read back as "keyframe".
     filmed_from: str = "keyframe"
+
+    def transition_out(self) -> Transition:
+        return Transition(self.transition, self.transition_seconds)
 
 
 class ReferenceUse(PlanModel):
@@ -81,6 +98,15 @@ class Plan(PlanModel):
     def total_seconds(self) -> int:
         return sum(s.duration_seconds for s in self.shots)
 
+    def transitions(self) -> list[Transition]:
+        """The transition out of every shot but the last."""
+        return [s.transition_out() for s in self.shots[:-1]]
+
+    @property
+    def delivered_seconds(self) -> float:
+        """How long the film runs: its clips less the overlaps of its transitions."""
+        return self.total_seconds - overlap_seconds(self.transitions())
+
 
 @dataclass(frozen=True)
 class PlanRequest:
@@ -96,6 +122,14 @@ class PlanRequest:
     # The clip length a shot filmed from its subjects' reference images must have (Veo 3.1:
     # 8 s); None when the video model films no shot of this render's shape that way.
     reference_seconds: int | None = None
+    # The render's transition between shots; the plan may choose per cut among
+    # TRANSITION_CHOICES[transition].
+    transition: str = "cut"
+    transition_seconds: float = 0.5
+
+    @property
+    def transition_choices(self) -> tuple[str, ...]:
+        return TRANSITION_CHOICES.get(self.transition, ("cut",))
 
 
 @dataclass(frozen=True)
@@ -134,7 +168,17 @@ class ImagePainter(Protocol):
 
 
 class VideoFilmer(Protocol):
-    def film(self, shot: ShotPlan, keyframe: Path, spec: ClipSpec, out_path: Path) -> Path: ...
+    def film(
+        self,
+        shot: ShotPlan,
+        keyframe: Path,
+        spec: ClipSpec,
+        out_path: Path,
+        *,
+        last_frame: Path | None = None,
+    ) -> Path:
+        """Film shot from keyframe; with last_frame, end the clip on that picture."""
+        ...
 
 
 @runtime_checkable
@@ -207,6 +251,7 @@ class RemoteVideoFilmer(Protocol):
         prompt: str,
         negative_prompt: str,
         references: tuple[Path, ...] = (),
+        last_frame: Path | None = None,
     ) -> VideoJob: ...
 
     def poll(self, job: VideoJob) -> VideoPoll: ...

@@ -120,8 +120,13 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
     },
 )
 def list_models(studio: StudioDep, _principal: AgentDep) -> dict[str, Any]:
+    return registry_listing(studio.settings)
+
+
+def registry_listing(settings: Settings) -> dict[str, Any]:
+    """The registry as GET /api/agent/models answers it (and the MCP list_models tool)."""
     return {
-        "models": [describe(m, studio.settings) for m in registry.MODELS],
+        "models": [describe(m, settings) for m in registry.MODELS],
         "credit_value_usd": 0.01,
         "visual_style_presets": [
             {"id": name, "description": text, "default": name == styles.DEFAULT_PRESET}

@@ -164,6 +164,8 @@ MODELS: tuple[ModelInfo, ...] = (
         max_reference_images=3,
         reference_durations=(REFERENCE_VIDEO_SECONDS,),
         reference_aspect_ratios=REFERENCE_ASPECT_RATIOS,
+        # Morphs toward the next shot's keyframe over the clip's last second.
+        last_frame=True,
         credits_per_second={"480p": 1, "720p": 1, "1080p": 2},
     ),
     ModelInfo(

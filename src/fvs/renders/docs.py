@@ -119,7 +119,7 @@ def _media(path: str) -> str:
     return f"{BASE}/media/projects/{PROJECT}/{path}{SIGNED}"
 
 
-def _shot(number: int, text: str, camera_move: str) -> dict[str, Any]:
+def _shot(number: int, text: str, camera_move: str, last: bool = False) -> dict[str, Any]:
     return {
         "number": number,
         "index": number - 1,
@@ -132,6 +132,8 @@ def _shot(number: int, text: str, camera_move: str) -> dict[str, Any]:
         "notes": [],
         "start_seconds": None,
         "end_seconds": None,
+        "transition": None if last else "cut",
+        "transition_seconds": None if last else 0.5,
         "filmed_from": "keyframe",
     }
 
@@ -156,7 +158,7 @@ COMPLETED_EXAMPLE: dict[str, Any] = {
     "shots": [
         _shot(1, "A young woman enters a glowing archive corridor.", "push_in"),
         _shot(2, "She reaches toward one moving photograph.", "pan_left"),
-        _shot(3, "She steps through the tunnel into a sunlit memory chamber.", "pull_out"),
+        _shot(3, "She steps through the tunnel into a sunlit memory chamber.", "pull_out", True),
     ],
     "contact_sheet_url": _media("contact-sheet.jpg"),
     "updated_at": "2026-11-28T05:27:28.437549+00:00",

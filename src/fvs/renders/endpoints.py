@@ -7,16 +7,16 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from fvs.config import Settings
-from fvs.deps import BaseUrlDep, ReadSession, StudioDep
+from fvs.deps import BaseUrlDep, ReadSession, StudioDep, public_base_url
 from fvs.errors import UnsupportedMediaType, ValidationFailed, error_responses
 from fvs.keys.deps import AgentDep
-from fvs.renders import docs, idempotency, listing, service, submission
+from fvs.renders import docs, freshness, idempotency, listing, service, submission
 from fvs.renders.pacing import StatusPacer
 from fvs.renders.schemas import Estimate, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload, read_upload
@@ -207,18 +207,31 @@ async def estimate_render(request: Request, studio: StudioDep, principal: AgentD
     description=(
         "Poll until `status` is completed, failed or cancelled, or `needs_approval` is "
         "true. `final_video_url` and the shots' URLs are signed and expire; poll again for "
-        "fresh ones."
+        "fresh ones. Each answer carries an `ETag`: send it back in `If-None-Match` and an "
+        "unchanged render answers 304 with no body. While the render is not finished, "
+        "`Retry-After` says how many seconds to wait before the next poll."
     ),
+    response_model=RenderStatus,
     responses={
         200: docs.example(docs.COMPLETED_EXAMPLE, "The render's status."),
+        304: {"description": "Unchanged since the ETag sent in If-None-Match; no body."},
         **error_responses(401, 404),
     },
 )
 async def get_render(
-    project_id: str, studio: StudioDep, principal: AgentDep, base_url: BaseUrlDep
-) -> RenderStatus:
+    project_id: str, request: Request, studio: StudioDep, principal: AgentDep
+) -> Response:
+    # The hottest route: each dependency costs FastAPI real work, so the origin and
+    # If-None-Match are read here rather than declared.
+    base_url = await public_base_url(request, studio)
     await pacer.pace(principal.account_id, project_id, studio.settings.status_min_interval_ms)
-    return await submission.current_status(studio, principal.account_id, project_id, base_url)
+    polled = await submission.poll_status(
+        studio, principal.account_id, project_id, base_url, request.headers.get("if-none-match")
+    )
+    headers = freshness.headers(polled.version, polled.etag)
+    if polled.body is None:
+        return Response(status_code=304, headers=headers)
+    return Response(polled.body, media_type="application/json", headers=headers)
 
 
 @router.post(

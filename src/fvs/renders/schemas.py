@@ -7,8 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fvs.errors import ValidationFailed
+from fvs.media.transitions import KINDS, MAX_SECONDS, MIN_SECONDS
 from fvs.providers.base import CAMERA_MOVES
 from fvs.providers.styles import PRESET_NAMES
+from fvs.webhooks.catalog import RENDER_EVENTS
 
 MAX_SHOTS = 64
 AssetPurpose = Literal[
@@ -23,6 +25,8 @@ AssetPurpose = Literal[
 ProjectMode = Literal["scene", "custom", "music"]
 StylePreset = Literal[PRESET_NAMES]  # type: ignore[valid-type]
 CameraMove = Literal[CAMERA_MOVES]  # type: ignore[valid-type]
+RenderEvent = Literal[RENDER_EVENTS]  # type: ignore[valid-type]
+TransitionKind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class AssetRequest(BaseModel):
@@ -45,6 +49,9 @@ class ShotRequest(BaseModel):
     camera: CameraMove | None = None
     assets: list[str] = Field(default_factory=list, max_length=8)
     dialogue: str | None = Field(default=None, max_length=1_000)
+    # How this shot gives way to the next; omitted: the render's transition.
+    transition: TransitionKind | None = None
+    transition_seconds: float | None = Field(default=None, ge=MIN_SECONDS, le=MAX_SECONDS)
 
 
 class RenderRequest(BaseModel):
@@ -81,6 +88,12 @@ class RenderRequest(BaseModel):
     music_model: str | None = Field(default=None, max_length=200)
     # The clips' own sound under the track: mute (music mode's default), duck or keep.
     clip_audio: Literal["mute", "duck", "keep"] | None = None
+    # Signed webhooks (Standard Webhooks) for this render's events, besides the account's.
+    webhook_url: str | None = Field(default=None, min_length=1, max_length=2000)
+    webhook_events: list[RenderEvent] | None = Field(default=None, max_length=len(RENDER_EVENTS))
+    # How each shot gives way to the next (docs/DECISIONS.md, "Transitions").
+    transition: TransitionKind | None = None
+    transition_seconds: float | None = Field(default=None, ge=MIN_SECONDS, le=MAX_SECONDS)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -104,10 +117,13 @@ class ShotStatus(BaseModel):
     # Music mode: the shot's beat-aligned span on the track; null in other modes.
     start_seconds: float | None = None
     end_seconds: float | None = None
+    # How the shot gives way to the next (null on the last shot).
+    transition: str | None = None
+    transition_seconds: float | None = None
     # How the plan has the clip made: "keyframe" (image-to-video from the shot's keyframe),
-    # "keyframe_to_next" (to the next shot's keyframe) or "references" (from its subjects'
-    # reference images, no first frame).
-    filmed_from: str = "keyframe"
+    # "keyframe_to_next" (from its keyframe to the next shot's, continuous) or "references"
+    # (from its subjects' reference images, no first or last frame); null before planning.
+    filmed_from: str | None = None
 
 
 class MusicSectionStatus(BaseModel):

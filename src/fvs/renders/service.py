@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.orm import Session
 
 from fvs.accounts import service as accounts
@@ -21,6 +23,7 @@ from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import service as pipeline
 from fvs.pipeline.service import ShotCounts
 from fvs.renders import repository
+from fvs.renders.freshness import Version
 from fvs.renders.schemas import (
     Estimate,
     MusicSectionStatus,
@@ -35,6 +38,7 @@ from fvs.renders.settings import ignored_fields_note, resolve_render
 from fvs.renders.uploads import Upload, check_assets, check_tracks, pick_track
 from fvs.stages import TERMINAL, WORK_STAGES, Stage, Status
 from fvs.storage.base import MediaStorage, project_key
+from fvs.webhooks import service as webhooks
 
 DELIVERABLE_ROLES = ("upload", "final")
 LIST_LIMIT = 50
@@ -95,6 +99,9 @@ def submit_render(
 ) -> Project:
     """Create the project, its run and first job, and hold its estimated credits."""
     check_assets(request, uploads)
+    if request.webhook_url is not None:
+        # Before this transaction's first query: no write lock is held during the DNS lookup.
+        webhooks.check_render_webhook(request.webhook_url, settings=settings)
     resolved, estimate = quote_render(
         session, account_id=account_id, request=request, settings=settings, uploads=uploads
     )
@@ -116,6 +123,14 @@ def submit_render(
     )
     for upload in uploads:
         _store_upload(session, storage, project_id, upload)
+    if request.webhook_url is not None:
+        webhooks.add_render_endpoint(
+            session,
+            account_id=account_id,
+            project_id=project_id,
+            url=request.webhook_url,
+            events=list(request.webhook_events or []),
+        )
     pipeline.start(session, project)
     return project
 
@@ -231,6 +246,22 @@ def regenerate_keyframe(
     return project
 
 
+def status_version(connection: Connection, *, account_id: str, project_id: str) -> Version:
+    """The render's version, for its ETag and poll hint: one small query; 404 for none."""
+    row = repository.version_row(
+        connection, project_id=project_id, account_id=account_id, columns=_version_columns()
+    )
+    if row is None:
+        raise NotFound(f"no render {project_id}", field="project_id")
+    return Version.from_row(row)
+
+
+@functools.cache
+def _version_columns() -> tuple[ColumnElement[Any], ...]:
+    # Built once: the version query is cached by these very column objects.
+    return (billing.settled_column(Project.id.expression).label("settled"),)
+
+
 def status_of(
     session: Session,
     *,
@@ -304,7 +335,7 @@ def _music_status(project: Project) -> MusicStatus | None:
 
 
 def _planned_shots(project: Project) -> dict[int, dict[str, Any]]:
-    """Each planned shot as the stored plan has it, by index; empty before planning."""
+    """Each planned shot as stored in the plan, by index (empty before planning)."""
     return {s["index"]: s for s in (project.plan or {}).get("shots", ())}
 
 
@@ -353,6 +384,7 @@ class _Links:
 
 def _shot_status(shot: Shot, link: _Links, planned: dict[int, dict[str, Any]]) -> ShotStatus:
     plan = planned.get(shot.index, {})
+    last = shot.index == len(planned) - 1
     return ShotStatus(
         number=shot.index + 1,
         index=shot.index,
@@ -366,7 +398,10 @@ def _shot_status(shot: Shot, link: _Links, planned: dict[int, dict[str, Any]]) -
         # Music mode: the beat-aligned span on the track.
         start_seconds=plan.get("start_seconds"),
         end_seconds=plan.get("end_seconds"),
-        filmed_from=plan.get("filmed_from") or "keyframe",
+        # Plans made before transitions read back as cuts filmed from keyframes.
+        transition=None if last or not plan else plan.get("transition", "cut"),
+        transition_seconds=None if last or not plan else plan.get("transition_seconds", 0.5),
+        filmed_from=(plan.get("filmed_from") or "keyframe") if plan else None,
     )
 
 

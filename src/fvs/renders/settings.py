@@ -12,11 +12,12 @@ from typing import Any
 
 from fvs.config import Settings
 from fvs.errors import ValidationFailed
+from fvs.media.transitions import CUT, Transition
 from fvs.options import defaults
 from fvs.options.resolved import ResolvedRender
 from fvs.providers import catalog, registry
 from fvs.providers.durations import check_reachable, plan_durations
-from fvs.renders import music
+from fvs.renders import music, transitions
 from fvs.renders.schemas import RenderRequest
 from fvs.renders.uploads import safe_filename
 
@@ -66,18 +67,23 @@ def resolve_render(
     merged["image_resolution"] = str(merged["image_resolution"]).upper()
     defaults.check_model_options(merged, models)
     video = models["video_model"]
+    # A music video cuts on the beats; its transitions are hard cuts.
+    transition = CUT if mode == "music" else transitions.render_transition(merged, video)
     if mode == "custom":
-        durations = custom_durations(request, video)
+        durations = custom_durations(request, video, transition)
     elif mode == "music":
         durations = music.hold_durations(request, video.durations, track_seconds)
     else:
-        durations = _scene_durations(request, screenplay, video.durations)
+        durations = _scene_durations(request, screenplay, video.durations, transition)
+    target = _target(request, durations, mode, track_seconds, (transition, video))
     merged.update(
+        transition=transition.kind,
+        transition_seconds=transition.seconds,
         name=(request.name or "").strip() or _default_name(screenplay or _first_prompt(request)),
         screenplay=screenplay,
         instructions=request.instructions.strip(),
         shot_count=len(durations),
-        scene_target_duration_seconds=_target(request, durations, mode, track_seconds),
+        scene_target_duration_seconds=target,
         planned_durations=durations,
         executions=_executions(models, settings),
         custom_shots=[
@@ -95,29 +101,49 @@ def resolve_render(
 
 
 def _target(
-    request: RenderRequest, durations: list[int], mode: str, track_seconds: float | None
+    request: RenderRequest,
+    durations: list[int],
+    mode: str,
+    track_seconds: float | None,
+    cuts: tuple[Transition, registry.ModelInfo],
 ) -> float:
-    """How long the film should run: the target, else the track (music), else the shots."""
+    """How long the film should run: the target, else the track (music), else the shots
+    less the overlaps of their transitions."""
     if mode == "music":
         return music.final_seconds(request.scene_target_duration_seconds, track_seconds)
-    return float(request.scene_target_duration_seconds or sum(durations))
+    if request.scene_target_duration_seconds:
+        return float(request.scene_target_duration_seconds)
+    transition, video = cuts
+    if mode == "custom":
+        chosen = transitions.custom_transitions(request, transition, video)
+    else:
+        chosen = [transition] * (len(durations) - 1)
+    return transitions.delivered_seconds(durations, chosen)
 
 
 def _scene_durations(
-    request: RenderRequest, screenplay: str, durations: tuple[int, ...]
+    request: RenderRequest, screenplay: str, durations: tuple[int, ...], transition: Transition
 ) -> list[int]:
-    """The planned durations of a scene render, from its shot count and target."""
+    """The planned durations of a scene render, from its shot count and target: longer by
+    the overlaps of its transitions, so the film still meets the target."""
     if request.shots is not None:
         raise ValidationFailed("shots", "shots are for project_mode custom; scene mode plans them")
     shot_count, target = _shots_and_target(request, screenplay, durations)
-    problem = check_reachable(shot_count, target, durations)
+    clips = transitions.compensated_target(target, shot_count, transition)
+    problem = check_reachable(shot_count, clips, durations)
     if problem:
         raise ValidationFailed("scene_target_duration_seconds", problem)
-    return list(plan_durations(shot_count, target, durations))
+    planned = list(plan_durations(shot_count, clips, durations))
+    field = "transition" if transition.kind == "continuous" else "transition_seconds"
+    transitions.check_fits([transition] * (shot_count - 1), planned, [field] * shot_count)
+    return planned
 
 
-def custom_durations(request: RenderRequest, video: registry.ModelInfo) -> list[int]:
-    """The durations of a custom render's shots; 422 naming the shot the video model refuses."""
+def custom_durations(
+    request: RenderRequest, video: registry.ModelInfo, transition: Transition = CUT
+) -> list[int]:
+    """The durations of a custom render's shots; 422 naming the shot the video model refuses,
+    or the transition too long for its shots."""
     if not request.shots:
         raise ValidationFailed("shots", "project_mode custom needs a list of shots")
     durations = [shot.duration_seconds for shot in request.shots]
@@ -132,13 +158,24 @@ def custom_durations(request: RenderRequest, video: registry.ModelInfo) -> list[
         raise ValidationFailed(
             "shot_count", f"shot_count {request.shot_count} disagrees with {len(durations)} shots"
         )
+    chosen = transitions.custom_transitions(request, transition, video)
+    transitions.check_fits(chosen, durations, _seconds_fields(request))
     target = request.scene_target_duration_seconds
-    if target is not None and abs(target - sum(durations)) > 0.5:
+    total = transitions.delivered_seconds(durations, chosen)
+    if target is not None and abs(target - total) > 0.5:
         raise ValidationFailed(
             "scene_target_duration_seconds",
-            f"the shots total {sum(durations)} s, not the target {target:g} s",
+            f"the shots total {total:g} s less their transitions, not the target {target:g} s",
         )
     return durations
+
+
+def _seconds_fields(request: RenderRequest) -> list[str]:
+    """The field each custom shot's transition length came from."""
+    return [
+        f"shots[{i}].transition_seconds" if shot.transition_seconds else "transition_seconds"
+        for i, shot in enumerate(request.shots or ())
+    ]
 
 
 def _first_prompt(request: RenderRequest) -> str:

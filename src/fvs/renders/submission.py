@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from anyio import to_thread
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fvs.renders import idempotency, service
+from fvs.accounts import service as accounts
+from fvs.billing.service import InsufficientCredits, how_to_add_credits
+from fvs.errors import AppError
+from fvs.renders import freshness, idempotency, service
 from fvs.renders.schemas import RenderRequest, RenderStatus, parse_render_request
 from fvs.renders.uploads import Upload
 from fvs.stages import TERMINAL, Status
@@ -110,10 +114,28 @@ async def _submit(
 
     try:
         return await to_thread.run_sync(studio.db.transact, submit)
-    except Exception:
+    except Exception as exc:
         if key is not None:
             await _write(studio, lambda s: idempotency.release(s, account_id=account_id, key=key))
+        if isinstance(exc, InsufficientCredits):
+            raise await _advised(studio, account_id, exc) from None
         raise
+
+
+async def _advised(studio: Studio, account_id: str, exc: InsufficientCredits) -> AppError:
+    """The refusal, saying how credits are added here: the top-up page or the operator."""
+
+    def email() -> str:
+        with studio.db.read() as session:
+            return accounts.get_account(session, account_id).email
+
+    short_by = int(exc.extra["needed"]) - int(exc.extra["available"])
+    how = how_to_add_credits(
+        topup_url=studio.settings.topup_url,
+        email=await to_thread.run_sync(email),
+        short_by=short_by,
+    )
+    return exc.advised(how)
 
 
 async def _remember(studio: Studio, *, account_id: str, key: str, answer: Answer) -> None:
@@ -145,6 +167,80 @@ async def current_status(
     return await to_thread.run_sync(read)
 
 
+@dataclass(frozen=True)
+class Polled:
+    """One status poll's answer: the render's version, its ETag, and the body if needed."""
+
+    version: freshness.Version
+    etag: str
+    body: bytes | None  # None: the client's copy (If-None-Match) is still current
+
+
+async def poll_status(
+    studio: Studio, account_id: str, project_id: str, base_url: str, if_none_match: str | None
+) -> Polled:
+    """The status body as JSON bytes, unless If-None-Match names its current ETag.
+
+    The hot path is one Core query (the version): on SQLite right on the event loop
+    (fvs.db.Database.loop_read), elsewhere in a worker thread. Only when this process
+    has no body for the current ETag is one built, in a Session that reads the version
+    again, so the ETag stored with a body never names a newer render than it shows.
+    """
+    poll = _StatusPoll(studio, account_id, project_id, base_url, if_none_match)
+    if studio.db.is_sqlite:
+        with studio.db.loop_read() as connection:
+            answer = poll.answer_from_version(connection)
+        if answer is not None:
+            return answer
+        return await to_thread.run_sync(poll.build)
+    return await to_thread.run_sync(poll.read)
+
+
+@dataclass(frozen=True)
+class _StatusPoll:
+    studio: Studio
+    account_id: str
+    project_id: str
+    base_url: str
+    if_none_match: str | None
+
+    def version_and_tag(self, connection: Connection) -> tuple[freshness.Version, str]:
+        version = service.status_version(
+            connection, account_id=self.account_id, project_id=self.project_id
+        )
+        ttl = self.studio.settings.signed_url_ttl_seconds
+        return version, freshness.etag(version, base_url=self.base_url, ttl_seconds=ttl)
+
+    def answer_from_version(self, connection: Connection) -> Polled | None:
+        """304 for a current copy, or a body this process built for this ETag; else None."""
+        version, tag = self.version_and_tag(connection)
+        if freshness.matches(self.if_none_match, tag):
+            return Polled(version, tag, None)  # no shots read, no links signed
+        body = freshness.bodies.get(self.project_id, tag)
+        return None if body is None else Polled(version, tag, body)
+
+    def read(self) -> Polled:
+        with self.studio.db.read_connection() as connection:
+            answer = self.answer_from_version(connection)
+        return answer if answer is not None else self.build()
+
+    def build(self) -> Polled:
+        """Build the body: the render moved (or the hour did) since this process last did."""
+        with self.studio.db.read() as session:
+            version, tag = self.version_and_tag(session.connection())
+            status = service.status_of(
+                session,
+                account_id=self.account_id,
+                project_id=self.project_id,
+                base_url=self.base_url,
+                settings=self.studio.settings,
+                storage=self.studio.storage,
+            )
+        body = status.model_dump_json().encode()
+        freshness.bodies.put(self.project_id, tag, body)
+        return Polled(version, tag, body)
+
+
 async def wait_for_status(
     studio: Studio, account_id: str, project_id: str, base_url: str, seconds: float
 ) -> RenderStatus:
@@ -167,7 +263,10 @@ async def act_then_status(
     action: Callable[[Session], object],
 ) -> RenderStatus:
     """Run one state-changing service call, wake the workers, answer with the status."""
-    await _write(studio, action)
+    try:
+        await _write(studio, action)
+    except InsufficientCredits as exc:  # a repainted keyframe is charged
+        raise await _advised(studio, account_id, exc) from None
     studio.wake()
     return await current_status(studio, account_id, project_id, base_url)
 

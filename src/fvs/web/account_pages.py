@@ -6,6 +6,7 @@ a missing session on a page redirects to /login (see PageRoute).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -36,6 +37,7 @@ from fvs.options.defaults import DEFAULTABLE, STUDIO_DEFAULTS, choices
 from fvs.studio import Studio
 from fvs.web import templates
 from fvs.web.wallet import wallet_summary
+from fvs.webhooks import service as webhooks
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -57,6 +59,8 @@ LABELS = {
     "music_model": "Music model",
     "stage_behaviour": "After storyboarding",
     "visual_style_preset": "Visual style",
+    "transition": "Transition between shots",
+    "transition_seconds": "Transition length (s)",
 }
 
 
@@ -78,7 +82,10 @@ def signup(
     guard: SignInGuardDep,
     form: PreLoginForm,
 ) -> Response:
-    begin = _guarded(guard, client_address(request), accounts.sign_up)
+    with_credits = functools.partial(
+        accounts.sign_up, signup_credits=studio.settings.signup_credits
+    )
+    begin = _guarded(guard, client_address(request), with_credits)
     return _start_session(request, session, studio, "signup", begin, form.email, form.password)
 
 
@@ -215,6 +222,8 @@ class DefaultsForm(BaseModel):
     music_model: str = ""
     stage_behaviour: str = ""
     visual_style_preset: str = ""
+    transition: str = ""
+    transition_seconds: str = ""
 
 
 @router.post("/settings/defaults")
@@ -306,6 +315,7 @@ def _settings_page(
         "notice": notice,
         "error": error,
         "defaults": _defaults_form(account.defaults or {}),
+        "disabled_webhooks": webhooks.disabled_endpoints(session, account_id=account.id),
     }
     # The page may hold a fresh key: page() keeps it out of every cache.
     return templates.page(request, "settings.html", context, status=status)
@@ -320,6 +330,9 @@ def _defaults_form(saved: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(studio_value, bool):
             studio_value = "on" if studio_value else "off"
             saved_value = None if saved_value is None else ("on" if saved_value else "off")
+        elif isinstance(studio_value, float):
+            studio_value = f"{studio_value:g}"
+            saved_value = None if saved_value is None else f"{saved_value:g}"
         fields.append(
             {
                 "name": field,
@@ -338,6 +351,11 @@ def _default_value(field: str, raw: object) -> Any:
         return None
     if isinstance(STUDIO_DEFAULTS[field], bool):
         return raw == "on"
+    if isinstance(STUDIO_DEFAULTS[field], float):
+        try:
+            return float(raw)
+        except ValueError:
+            return raw.strip()  # validation names the field
     return raw.strip()
 
 

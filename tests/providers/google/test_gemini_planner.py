@@ -112,3 +112,23 @@ def test_the_visual_style_preset_is_in_the_planning_prompt(fake: FakeVertex) -> 
     _planner(fake).plan(replace(REQUEST, style_preset="watercolor"))
     prompt = fake.recorded("generateContent")[0].body["contents"][0]["parts"][0]["text"]
     assert "VISUAL_STYLE=watercolor" in prompt and "watercolour illustration" in prompt
+
+
+def test_the_plan_chooses_each_cut_among_the_render_s_choices(fake: FakeVertex) -> None:
+    request = replace(REQUEST, transition="crossfade", transition_seconds=0.8)
+    plan = _planner(fake).plan(request)
+    [sent] = fake.recorded("generateContent")
+    prompt = sent.body["contents"][0]["parts"][0]["text"]
+    assert "TRANSITIONS=crossfade,dip_to_black" in prompt
+    schema = sent.body["generationConfig"]["responseSchema"]["properties"]["shots"]["items"]
+    assert "transition" in schema["properties"]
+    # "Dip to black" is read as dip_to_black; "wipe", not a choice, becomes the render's.
+    assert [s.transition for s in plan.shots] == ["dip_to_black", "crossfade", "crossfade"]
+    assert {s.transition_seconds for s in plan.shots} == {0.8}
+
+
+def test_a_render_without_a_choice_keeps_its_transition(fake: FakeVertex) -> None:
+    plan = _planner(fake).plan(replace(REQUEST, transition="continuous"))
+    [sent] = fake.recorded("generateContent")
+    assert "TRANSITION=continuous" in sent.body["contents"][0]["parts"][0]["text"]
+    assert {s.transition for s in plan.shots} == {"continuous"}

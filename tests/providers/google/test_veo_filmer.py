@@ -142,3 +142,31 @@ def test_unfilmable_durations_fail_before_paying(fake: FakeVertex, keyframe: Pat
     with pytest.raises(ValueError, match="5 s"):
         _start(_filmer(fake), keyframe, ClipSpec(1280, 720, 24, 5))
     assert not fake.requests
+
+
+def test_a_continuous_shot_ends_on_the_next_keyframe(
+    fake: FakeVertex, keyframe: Path, tmp_path: Path
+) -> None:
+    following = tmp_path / "next.png"
+    following.write_bytes(png_bytes(640, 360))  # a different picture from the keyframe
+    _filmer(fake, "veo-3.1-generate-001").start(
+        SHOT, keyframe, SPEC, prompt="The fox runs.", negative_prompt="", last_frame=following
+    )
+    [sent] = fake.recorded("predictLongRunning")
+    instance = sent.body["instances"][0]
+    assert base64.b64decode(instance["image"]["bytesBase64Encoded"]) == keyframe.read_bytes()
+    assert base64.b64decode(instance["lastFrame"]["bytesBase64Encoded"]) == following.read_bytes()
+    assert instance["lastFrame"]["mimeType"] == "image/png"
+
+
+def test_a_model_without_last_frames_is_sent_none(
+    fake: FakeVertex, keyframe: Path, tmp_path: Path
+) -> None:
+    following = tmp_path / "next.png"
+    following.write_bytes(png_bytes(1280, 720))
+    spec = ClipSpec(width=1280, height=720, fps=24, duration_seconds=8, seed=7)
+    _filmer(fake, "veo-3.0-generate-001").start(
+        SHOT, keyframe, spec, prompt="The fox runs.", negative_prompt="", last_frame=following
+    )
+    [sent] = fake.recorded("predictLongRunning")
+    assert "lastFrame" not in sent.body["instances"][0]

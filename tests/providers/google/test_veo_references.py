@@ -47,9 +47,16 @@ def _start(
     references: tuple[Path, ...],
     spec: ClipSpec = LANDSCAPE_8S,
     keyframe: Path | None = None,
+    last_frame: Path | None = None,
 ) -> VideoJob:
     return filmer.start(
-        SHOT, keyframe, spec, prompt=SHOT.video_prompt, negative_prompt="", references=references
+        SHOT,
+        keyframe,
+        spec,
+        prompt=SHOT.video_prompt,
+        negative_prompt="",
+        references=references,
+        last_frame=last_frame,
     )
 
 
@@ -77,13 +84,15 @@ def test_references_are_sent_as_assets_with_no_first_frame(
 
 
 @pytest.mark.parametrize(
-    ("model_id", "count", "spec", "with_keyframe", "message"),
+    ("model_id", "count", "spec", "frame", "message"),
     [
-        ("veo-3.1-generate-001", 4, LANDSCAPE_8S, False, "at most 3"),
-        ("veo-3.1-generate-001", 1, ClipSpec(1280, 720, 24, 6), False, "6 s 16:9"),
-        ("veo-3.1-fast-generate-001", 1, ClipSpec(720, 1280, 24, 8), False, "8 s 9:16"),
-        ("veo-3.1-generate-001", 1, LANDSCAPE_8S, True, "first frame"),
-        ("veo-3.0-generate-001", 1, LANDSCAPE_8S, False, "from references"),
+        ("veo-3.1-generate-001", 4, LANDSCAPE_8S, None, "at most 3"),
+        ("veo-3.1-generate-001", 1, ClipSpec(1280, 720, 24, 6), None, "6 s 16:9"),
+        ("veo-3.1-fast-generate-001", 1, ClipSpec(720, 1280, 24, 8), None, "8 s 9:16"),
+        ("veo-3.1-generate-001", 1, LANDSCAPE_8S, "first", "first or last frame"),
+        # A continuous shot's last frame (the next keyframe) never goes with references.
+        ("veo-3.1-generate-001", 1, LANDSCAPE_8S, "last", "first or last frame"),
+        ("veo-3.0-generate-001", 1, LANDSCAPE_8S, None, "from references"),
     ],
 )
 def test_requests_outside_the_models_limits_fail_before_paying(
@@ -92,13 +101,14 @@ def test_requests_outside_the_models_limits_fail_before_paying(
     model_id: str,
     count: int,
     spec: ClipSpec,
-    with_keyframe: bool,
+    frame: str | None,
     message: str,
 ) -> None:
     pictures = _pictures(tmp_path, count)
-    keyframe = pictures[0] if with_keyframe else None
+    keyframe = pictures[0] if frame == "first" else None
+    last_frame = pictures[0] if frame == "last" else None
     with pytest.raises(ValueError, match=message):
-        _start(_filmer(fake, model_id), pictures, spec, keyframe)
+        _start(_filmer(fake, model_id), pictures, spec, keyframe, last_frame)
     assert not fake.recorded("predictLongRunning")
 
 
@@ -113,6 +123,7 @@ def test_the_fake_refuses_what_vertex_refuses(fake: FakeVertex, tmp_path: Path) 
         types.GenerateVideosConfig(
             duration_seconds=8, aspect_ratio="9:16", reference_images=[asset]
         ),
+        types.GenerateVideosConfig(duration_seconds=8, reference_images=[asset], last_frame=image),
     ):
         with pytest.raises(errors.ClientError):
             client.models.generate_videos(
@@ -120,4 +131,4 @@ def test_the_fake_refuses_what_vertex_refuses(fake: FakeVertex, tmp_path: Path) 
                 source=types.GenerateVideosSource(prompt="Mara walks."),
                 config=config,
             )
-    assert len(fake.recorded("predictLongRunning")) == 3
+    assert len(fake.recorded("predictLongRunning")) == 4

@@ -40,6 +40,11 @@ def _png(path: Path) -> types.Image:
     return types.Image(image_bytes=path.read_bytes(), mime_type="image/png")
 
 
+def _ends_on(info: registry.ModelInfo | None) -> bool:
+    """True when the model can film to a given last frame."""
+    return info is None or info.last_frame
+
+
 class VeoFilmer(GoogleModel):
     """Films shots with a Veo model through long-running operations."""
 
@@ -56,10 +61,16 @@ class VeoFilmer(GoogleModel):
         prompt: str,
         negative_prompt: str,
         references: tuple[Path, ...] = (),
+        last_frame: Path | None = None,
     ) -> VideoJob:
         """Start generating the shot's clip; returns the operation to poll."""
         source, config = self.request(
-            keyframe, spec, prompt=prompt, negative_prompt=negative_prompt, references=references
+            keyframe,
+            spec,
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            references=references,
+            last_frame=last_frame,
         )
         operation = self.call(
             lambda: self.client.models.generate_videos(
@@ -78,6 +89,7 @@ class VeoFilmer(GoogleModel):
         prompt: str,
         negative_prompt: str,
         references: tuple[Path, ...] = (),
+        last_frame: Path | None = None,
     ) -> tuple[types.GenerateVideosSource, types.GenerateVideosConfig]:
         """The source and config sent to Veo, within what this model can do."""
         info = self.info
@@ -85,7 +97,7 @@ class VeoFilmer(GoogleModel):
             raise ValueError(
                 f"{self.model_id} films {info.durations} s clips, not {spec.duration_seconds} s"
             )
-        refs = self._reference_images(keyframe, spec, references)
+        refs = self._reference_images(keyframe, last_frame, spec, references)
         # Text-to-video-only models reject a first frame; they get the prompt alone.
         image = _png(keyframe) if keyframe and (info is None or info.image_to_video) else None
         config = types.GenerateVideosConfig(
@@ -97,23 +109,31 @@ class VeoFilmer(GoogleModel):
             negative_prompt=negative_prompt or None,
             seed=spec.seed,
             reference_images=refs,
+            # A continuous shot ends on the next shot's keyframe (Veo 3.1 first and last frame).
+            last_frame=_png(last_frame) if last_frame and image and _ends_on(info) else None,
         )
         return types.GenerateVideosSource(prompt=prompt, image=image), config
 
     def _reference_images(
-        self, keyframe: Path | None, spec: ClipSpec, references: tuple[Path, ...]
+        self,
+        keyframe: Path | None,
+        last_frame: Path | None,
+        spec: ClipSpec,
+        references: tuple[Path, ...],
     ) -> list[types.VideoGenerationReferenceImage] | None:
         """The shot's subjects as ASSET references, or None when it is filmed from a keyframe.
 
-        Veo takes references only without a first frame and only for clips it allows them
-        for (Veo 3.1: up to 3, 8 s, 16:9); anything else is refused here, before paying.
+        Veo takes references only without a first or last frame and only for clips it allows
+        them for (Veo 3.1: up to 3, 8 s, 16:9); anything else is refused here, before paying.
         """
         if not references:
             return None
         info = self.info
         aspect = _aspect_ratio(spec)
-        if keyframe is not None:
-            raise ValueError(f"{self.model_id} cannot combine reference images with a first frame")
+        if keyframe is not None or last_frame is not None:
+            raise ValueError(
+                f"{self.model_id} cannot combine reference images with a first or last frame"
+            )
         if info is None or not info.takes_references(
             seconds=spec.duration_seconds, aspect_ratio=aspect
         ):

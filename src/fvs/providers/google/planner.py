@@ -86,6 +86,15 @@ class ShotSchema(BaseModel):
         # Anything the model invents is filmed the safe way, from the keyframe.
         return "references" if str(value).strip().lower() == "references" else "keyframe"
 
+    # How the shot gives way to the next, from the prompt's TRANSITIONS; None: the render's.
+    transition: str | None = None
+
+    @field_validator("transition", mode="before")
+    @classmethod
+    def _plain_transition(cls, value: object) -> str | None:
+        # "Dip to black" and "crossfade" both read as the studio's words.
+        return None if value is None else re.sub(r"[\s-]+", "_", str(value).strip().lower())
+
     @field_validator("camera_move", mode="before")
     @classmethod
     def _known_move(cls, value: object) -> str:
@@ -150,6 +159,7 @@ def build_prompt(request: PlanRequest) -> str:
         *durations,
         f"camera_move is one of: {', '.join(CAMERA_MOVES)}.",
         *_filming_lines(request),
+        *_transition_lines(request),
         f"List at most {MAX_SUBJECTS} recurring subjects in the bible, each with a short "
         "slug key, a visual description and hex colours; shots name them in subject_keys.",
         "image_prompt describes the shot's first frame; video_prompt describes its motion.",
@@ -161,6 +171,18 @@ def build_prompt(request: PlanRequest) -> str:
         "",
         f"SCREENPLAY:\n{request.screenplay.strip()}",
     ])  # fmt: skip
+
+
+def _transition_lines(request: PlanRequest) -> list[str]:
+    """What the prompt says of transitions: the choice per cut, where there is one."""
+    choices = request.transition_choices
+    if len(choices) < 2:
+        return [f"TRANSITION={request.transition}: set every shot's transition to it."]
+    return [
+        f"TRANSITIONS={','.join(choices)}",
+        "transition is how a shot gives way to the next, one of TRANSITIONS: dip_to_black "
+        "before a jump in time or place, crossfade between moments that flow on.",
+    ]
 
 
 def _filming_lines(request: PlanRequest) -> list[str]:
@@ -279,10 +301,18 @@ def to_plan(parsed: PlanSchema, request: PlanRequest, notes: tuple[str, ...] = (
             camera_move=raw.camera_move,
             duration_seconds=seconds,
             subject_keys=keys,
+            transition=_transition(raw, request),
+            transition_seconds=request.transition_seconds,
             filmed_from=_filmed_from(raw, seconds, keys, request),
         ))  # fmt: skip
     uses = reference_uses(tuple(request.reference_images))
     return Plan(shots=tuple(shots), bible=bible, reference_uses=uses, notes=notes)
+
+
+def _transition(raw: ShotSchema, request: PlanRequest) -> str:
+    """The model's transition when it is one of the render's choices, else the render's."""
+    chosen = raw.transition or ""
+    return chosen if chosen in request.transition_choices else request.transition
 
 
 class GeminiPlanner(GoogleModel):

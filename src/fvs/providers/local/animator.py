@@ -31,6 +31,7 @@ PUSH_FAR, PUSH_NEAR = 1.0, 0.86
 CHROMA_FILTER = Image.Resampling.NEAREST
 BREATH_DEPTH = 0.012  # how far "static" shots slowly breathe in and out
 BREATH_PERIOD_S = 6.0
+MORPH_SECONDS = 1.0  # a continuous shot morphs into the next keyframe over its last second
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,60 @@ def sample(
     return np.asarray(out)
 
 
+def _blend(current: np.ndarray, target: np.ndarray, weight: float) -> np.ndarray:
+    mixed = current.astype(np.float32) * (1 - weight) + target.astype(np.float32) * weight
+    return np.rint(mixed).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Morph:
+    """The next shot's keyframe, as the frame a continuous shot ends on, and from when."""
+
+    planes: tuple[np.ndarray, np.ndarray, np.ndarray]
+    first_frame: int  # the morph starts here and reaches the keyframe on the clip's last frame
+    last_frame: int
+
+    def weight(self, index: int) -> float:
+        if index < self.first_frame:
+            return 0.0
+        return ease((index - self.first_frame) / max(self.last_frame - self.first_frame, 1))
+
+
+def prepare_morph(last_frame: Path, spec: ClipSpec, frame_count: int) -> Morph:
+    """The next keyframe at rest, framed as a shot's first frame: centred, unscaled."""
+    size = (spec.width, spec.height)
+    half = (spec.width // 2, spec.height // 2)
+    source = prepare_source(last_frame, spec.width, spec.height)
+    box = view_box(View(1.0, source.size[0] / 2, source.size[1] / 2), size, source.size)
+    chroma_box = (box[0] / 2, box[1] / 2, box[2] / 2, box[3] / 2)
+    planes = (
+        sample(source.y, box, size),
+        sample(source.u, chroma_box, half, CHROMA_FILTER),
+        sample(source.v, chroma_box, half, CHROMA_FILTER),
+    )
+    morph_frames = min(frame_count, round(MORPH_SECONDS * spec.fps))
+    return Morph(planes, frame_count - morph_frames, frame_count - 1)
+
+
 class LocalAnimator:
     """A VideoFilmer that animates the keyframe itself with a virtual camera; no model."""
 
-    def film(self, shot: ShotPlan, keyframe: Path, spec: ClipSpec, out_path: Path) -> Path:
-        """Render the shot's clip from its keyframe and return out_path."""
+    def film(
+        self,
+        shot: ShotPlan,
+        keyframe: Path,
+        spec: ClipSpec,
+        out_path: Path,
+        *,
+        last_frame: Path | None = None,
+    ) -> Path:
+        """Render the shot's clip from its keyframe and return out_path; with last_frame,
+        the clip's last second morphs into that picture (a continuous shot)."""
         frame_count = spec.duration_seconds * spec.fps
         size = (spec.width, spec.height)
         half = (spec.width // 2, spec.height // 2)
         source = prepare_source(keyframe, spec.width, spec.height)
+        morph = prepare_morph(last_frame, spec, frame_count) if last_frame else None
         with ClipEncoder(
             out_path,
             width=spec.width,
@@ -157,11 +203,17 @@ class LocalAnimator:
                 view = camera_view(shot.camera_move, t, spec.duration_seconds, size, source.size)
                 box = view_box(view, size, source.size)
                 chroma_box = (box[0] / 2, box[1] / 2, box[2] / 2, box[3] / 2)
-                encoder.write_yuv420(
+                planes = (
                     sample(source.y, box, size),
                     sample(source.u, chroma_box, half, CHROMA_FILTER),
                     sample(source.v, chroma_box, half, CHROMA_FILTER),
                 )
+                weight = morph.weight(index) if morph else 0.0
+                if morph and weight > 0:
+                    planes = tuple(  # type: ignore[assignment]
+                        _blend(a, b, weight) for a, b in zip(planes, morph.planes, strict=True)
+                    )
+                encoder.write_yuv420(*planes)
         return out_path
 
     def film_from_references(

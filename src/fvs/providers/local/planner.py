@@ -329,6 +329,29 @@ def film_sources(
     return seconds, sources
 
 
+# A beat that opens on a jump in time or place is reached through black, not a blend.
+TIME_JUMP = re.compile(
+    r"^\W*(later|meanwhile|elsewhere|that night|the next|next (day|morning|night)|"
+    r"(hours|days|weeks|months|years) later|by (morning|nightfall|dawn)|at (dawn|dusk))\b",
+    re.IGNORECASE,
+)
+
+
+def choose_transitions(beats: list[str], request: PlanRequest) -> list[str]:
+    """Each shot's transition into the next: a dip to black before a jump in time, where
+    the render's transition allows the choice; the render's own everywhere else."""
+    choices = request.transition_choices
+    chosen = []
+    for following in [*beats[1:], ""]:
+        if "dip_to_black" in choices and following and TIME_JUMP.search(following):
+            chosen.append("dip_to_black")
+        elif "crossfade" in choices:
+            chosen.append("crossfade")
+        else:
+            chosen.append(request.transition)
+    return chosen
+
+
 class LocalPlanner:
     """Deterministic, offline planner built from the words of the request."""
 
@@ -355,6 +378,7 @@ class LocalPlanner:
             present, tuple(seconds), request.reference_seconds, fixed=bool(request.shot_durations)
         )
         shots, place = [], bible.setting
+        cuts = choose_transitions(beats, request)
         for index, (beat, move) in enumerate(zip(beats, moves, strict=True)):
             # A beat that names no place stays where the previous shot was.
             place = _place(beat, last=True) or place
@@ -370,6 +394,8 @@ class LocalPlanner:
                     camera_move=move,
                     duration_seconds=seconds[index],
                     subject_keys=keys,
+                    transition=cuts[index],
+                    transition_seconds=request.transition_seconds,
                     filmed_from=sources[index],
                 )
             )

@@ -1,9 +1,12 @@
 /* Future Video Studio: small progressive enhancements; every page works without this file.
  *
  * 1. Forms with data-confirm ask before they submit (delegated, so swapped-in forms work too).
- * 2. A project page whose render is still running re-fetches itself about once a second and
- *    swaps in the new #live region. Parts whose data-version is unchanged are kept as they are,
- *    so a clip that is playing keeps playing and a focused button keeps its focus.
+ * 2. A project page whose render is still running follows the render's event stream
+ *    (EventSource on #live's data-events-url) and, on each event, re-fetches itself and swaps
+ *    in the new #live region. When the stream drops it falls back to re-fetching about once a
+ *    second (#live's data-feed says which: "stream" or "polling"). Parts whose data-version is
+ *    unchanged are kept as they are, so a clip that is playing keeps playing and a focused
+ *    button keeps its focus.
  * 3. The new-project form's "Add a shot" / "Add a file" buttons copy the last row, emptied,
  *    with fresh ids. Without this file the form still posts the rows it was drawn with.
  * 4. The settings page's "Copy" button copies a new key (the field stays selectable without).
@@ -131,12 +134,9 @@
     window.setTimeout(poll, ms);
   }
 
-  function poll() {
-    if (document.hidden) {
-      schedule(POLL_MS);
-      return;
-    }
-    fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" })
+  // Fetch the page and swap #live in; resolves true when the render has ended.
+  function refresh() {
+    return fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (response.redirected) {
           return null; // signed out meanwhile: stop; a reload shows the login page
@@ -148,7 +148,7 @@
       })
       .then(function (html) {
         if (html === null) {
-          return;
+          return true;
         }
         var fresh = new DOMParser().parseFromString(html, "text/html");
         var freshLive = fresh.getElementById("live");
@@ -157,7 +157,19 @@
         }
         syncProgress(fresh);
         swapLive(freshLive);
-        if (freshLive.getAttribute("data-terminal") !== "true") {
+        return freshLive.getAttribute("data-terminal") === "true";
+      });
+  }
+
+  function poll() {
+    live.setAttribute("data-feed", "polling");
+    if (document.hidden) {
+      schedule(POLL_MS);
+      return;
+    }
+    refresh()
+      .then(function (ended) {
+        if (!ended) {
           schedule(POLL_MS);
         }
       })
@@ -166,5 +178,60 @@
       });
   }
 
-  schedule(POLL_MS);
+  var EVENTS = [
+    "render.stage_changed", "render.shot_changed", "render.progress",
+    "render.halted_for_review", "render.completed", "render.failed", "render.cancelled"
+  ];
+  var TERMINAL = ["render.completed", "render.failed", "render.cancelled"];
+
+  // One refresh at a time; events that arrive meanwhile ask for one more, not one each.
+  function refresher() {
+    var busy = false;
+    var again = false;
+    function run() {
+      busy = true;
+      again = false;
+      refresh().catch(function () { return false; }).then(function () {
+        busy = false;
+        if (again) {
+          run();
+        }
+      });
+    }
+    return function () {
+      if (busy) {
+        again = true;
+      } else {
+        run();
+      }
+    };
+  }
+
+  function follow() {
+    var url = live.getAttribute("data-events-url");
+    if (!url || !window.EventSource) {
+      schedule(POLL_MS);
+      return;
+    }
+    var source = new EventSource(url);
+    var update = refresher();
+    live.setAttribute("data-feed", "stream");
+    EVENTS.forEach(function (type) {
+      source.addEventListener(type, function () {
+        if (TERMINAL.indexOf(type) >= 0) {
+          source.close(); // the server ends the stream here; no reconnect
+        }
+        update();
+      });
+    });
+    source.addEventListener("error", function () {
+      // The stream dropped (server restart, proxy, network): poll instead.
+      source.close();
+      if (live.getAttribute("data-terminal") !== "true") {
+        schedule(POLL_MS);
+      }
+    });
+  }
+
+  follow();
 })();
