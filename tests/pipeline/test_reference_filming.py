@@ -129,3 +129,27 @@ def test_a_model_without_references_films_every_shot_from_its_keyframe(client, m
     status = _completed(client, agent, _submit(client, agent, _request("veo-3.0-generate-001")))
     assert status["stage_providers"]["filming"]["standin"] is True
     assert {s["filmed_from"] for s in status["shots"]} == {"keyframe"}
+
+
+@pytest.mark.slow
+def test_references_win_over_a_continuous_cut(client, make_agent):
+    """In a continuous render, the shots of the referenced character are still filmed from
+    its picture; no clip flows into or out of them (the cut is plain), the others do."""
+    agent = make_agent()
+    screenplay = (
+        "Shot 1: A quiet harbor at dawn, boats rocking. "
+        "Shot 2: Gulls wheel over the empty water. "
+        "Shot 3: Mara, a fisherwoman, hauls her net. "
+        "Shot 4: Mara smiles at the catch."
+    )
+    request = _request("local-animatic", screenplay=screenplay, transition="continuous")
+    status = _completed(client, agent, _submit(client, agent, request))
+    shots = status["shots"]
+    assert [s["duration_seconds"] for s in shots] == [6, 6, 8, 8]
+    assert [s["filmed_from"] for s in shots] == [
+        "keyframe_to_next", "keyframe", "references", "references"
+    ]  # fmt: skip
+    assert [s["transition"] for s in shots] == ["continuous", "cut", "cut", None]
+    notes = " ".join(status["notes"])
+    assert "shot 2 cuts to shot 3" in notes and "shot 3 cuts to shot 4" in notes
+    assert "shot 1 cuts" not in notes
