@@ -95,6 +95,27 @@ def _texts(body: dict[str, Any]) -> str:
     return "\n".join(p.get("text", "") for c in body.get("contents", []) for p in c["parts"])
 
 
+def _refused_references(
+    info: registry.ModelInfo, instance: dict[str, Any], parameters: dict[str, Any]
+) -> str | None:
+    """Veo's rules for reference images, as Vertex answers them: None when the request keeps
+    them (up to the model's count of ASSET images, 8 s, 16:9, no first or last frame)."""
+    references = instance.get("referenceImages")
+    if not references:
+        return None
+    if instance.get("image") or instance.get("lastFrame"):
+        return "reference images cannot be combined with an image or a last frame"
+    if len(references) > info.max_reference_images:
+        return f"{info.id} takes at most {info.max_reference_images} reference images"
+    if any(r.get("referenceType") != "ASSET" or not r.get("image") for r in references):
+        return "each reference image needs an image and referenceType ASSET"
+    seconds = parameters.get("durationSeconds", 8)
+    aspect = parameters.get("aspectRatio", "16:9")
+    if not info.takes_references(seconds=seconds, aspect_ratio=aspect):
+        return f"reference images need an 8 s 16:9 clip, not {seconds} s {aspect}"
+    return None
+
+
 def _answer(parts: list[dict[str, Any]], finish: str = "STOP") -> dict[str, Any]:
     candidate = {"content": {"role": "model", "parts": parts}, "finishReason": finish}
     return {"candidates": [candidate], "modelVersion": "fake", "usageMetadata": {}}
@@ -350,6 +371,13 @@ class FakeVertex:
             durations.append(allowed[0])
         odd = fault == "odd_moves"
         moves = ["dolly_zoom" if odd else CAMERA_MOVES[i % 6] for i in range(count)]
+        # Like a model that follows the prompt and mixes the two: every other shot of the
+        # reference length (the second, the fourth...) is filmed from references.
+        refs = numbers.get("REFERENCE_SECONDS")
+        sources = [
+            "references" if str(d) == refs and i % 2 else "keyframe"
+            for i, d in enumerate(durations)
+        ]
         # Offered a choice per cut, the model answers in its own words, once out of bounds.
         offered = "TRANSITIONS=" in prompt
         cuts = [("Dip to black", "crossfade", "wipe")[i % 3] if offered else None
@@ -359,6 +387,7 @@ class FakeVertex:
                 {"text": f"Beat {i + 1}.", "image_prompt": f"Frame {i + 1} of the fox.",
                  "video_prompt": f"The fox moves, shot {i + 1}.", "camera_move": moves[i],
                  "duration_seconds": durations[i], "subject_keys": ["Red Fox"],
+                 "filmed_from": sources[i],
                  **({"transition": cuts[i]} if cuts[i] else {})}
                 for i in range(count)
             ],
@@ -374,16 +403,19 @@ class FakeVertex:
 
     def _start_video(self, model: str, body: dict[str, Any], match: Any) -> Response:
         instance = body["instances"][0]
-        if instance.get("image") and instance.get("referenceImages"):
-            return _error(400, "reference images cannot be combined with an image")
         info = registry.find(model)
         if info is None or info.role != "video":
             return _error(404, f"model {model} not found")
         seconds = body.get("parameters", {}).get("durationSeconds", 8)
         if seconds not in info.durations:
             return _error(400, f"durationSeconds {seconds} is not supported by {model}")
+        refused = _refused_references(info, instance, body.get("parameters", {}))
+        if refused:
+            return _error(400, refused)
         if instance.get("image") and not info.image_to_video:
             return _error(400, f"{model} does not support image-to-video")
+        if instance.get("lastFrame") and not (info.last_frame and instance.get("image")):
+            return _error(400, f"{model} takes a lastFrame only with an image, if at all")
         project, location = match["project"] or "fake-project", match["location"] or "us-central1"
         name = (
             f"projects/{project}/locations/{location}/publishers/google/models/{model}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from importlib import resources
 
@@ -83,11 +84,26 @@ def test_reference_payload_is_filmed_by_veo_through_the_sdk(settings, fake, make
     }
     starts = fake.recorded("predictLongRunning")
     assert len(starts) == 3
-    for shot, start in zip(status["shots"], starts, strict=True):
+    # Gemini painted the fox's reference: the planner films the second shot from it.
+    assert [s["filmed_from"] for s in status["shots"]] == ["keyframe", "references", "keyframe"]
+    # Shots are filmed at once, in any order: match each start to its shot by its prompt.
+    prompts = [r.body["instances"][0]["prompt"] for r in starts]
+    numbers = [re.search(r"fox moves, shot (\d+)", p) for p in prompts]
+    by_shot = {int(n.group(1)) - 1: r for n, r in zip(numbers, starts, strict=True) if n}
+    assert sorted(by_shot) == [0, 1, 2]
+    for shot in status["shots"]:
+        start = by_shot[shot["index"]]
         params = start.body["parameters"]
         assert params["durationSeconds"] == shot["duration_seconds"] == 8
         assert params["resolution"] == "720p" and params["aspectRatio"] == "16:9"
-        assert start.body["instances"][0]["image"]["bytesBase64Encoded"]  # its keyframe
+        instance = start.body["instances"][0]
+        if shot["filmed_from"] == "keyframe":
+            assert instance["image"]["bytesBase64Encoded"]  # its keyframe
+            assert "referenceImages" not in instance
+        else:  # the subject's painted reference, as an ASSET, and no first frame
+            assert "image" not in instance and "lastFrame" not in instance
+            [asset] = instance["referenceImages"]
+            assert asset["referenceType"] == "ASSET" and asset["image"]["bytesBase64Encoded"]
         assert "subtitles" in params["negativePrompt"]
     keyframe_calls = [
         r for r in fake.recorded("generateContent") if r.model == "gemini-3-pro-image-preview"

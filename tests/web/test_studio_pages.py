@@ -139,6 +139,8 @@ def test_a_submitted_form_renders_and_the_page_shows_the_result(client):
     escaped = done["final_video_url"].replace("&", "&amp;")
     assert '<video id="final"' in page.text and f'src="{escaped}"' in page.text
     assert page.text.count('class="card shot"') == 2
+    # No character reference was sent: each shot says it was filmed from its keyframe.
+    assert page.text.count('<dd class="filmed-from">keyframe</dd>') == 2
     assert 'data-terminal="true"' in page.text
     listed = client.get("/projects").text
     assert f'href="/projects/{project_id}"' in listed and "Fox in the snow" in listed

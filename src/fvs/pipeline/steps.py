@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from fvs.models import Asset, Project, Shot
 from fvs.options.resolved import ResolvedRender
 from fvs.pipeline import (
     music,
+    reference_filming,
     remote_film,
     repository,
     requested_assets,
@@ -45,9 +46,11 @@ from fvs.providers.base import (
     ClipSpec,
     Plan,
     PlanRequest,
+    ReferenceFilmer,
     ReferenceUse,
     RemoteVideoFilmer,
     ShotPlan,
+    VideoFilmer,
 )
 from fvs.stages import STAGE_OF_STEP, Stage, Step
 from fvs.storage.base import Workspace, project_key
@@ -204,6 +207,7 @@ def _make_plan(
     track = None
     if render.is_custom:
         plan = requested_assets.custom_plan(render, described)
+        plan = reference_filming.for_custom(plan, render)
     else:
         if render.is_music:
             track = music.prepare_track(studio, job.project_id, render, described)
@@ -211,6 +215,9 @@ def _make_plan(
         plan = requested_assets.name_subjects(plan, described, render.visual_style_preset)
         if track is not None:
             plan = music.fit_to_track(plan, track, render)
+        plan = reference_filming.settle(plan, render)
+    # After references are settled: a continuous cut never flows into or out of a shot
+    # filmed from references.
     plan = transitions.with_transitions(plan, render)
     with studio.storage.workspace(job.project_id) as workspace:
         palette = requested_assets.world_palette(described, workspace.input)
@@ -263,6 +270,7 @@ def _ask_planner(
         request = replace(
             _plan_request(render, track, instructions),
             reference_images=tuple(workspace.input(key) for key in images),
+            reference_seconds=reference_filming.reference_seconds(render, described),
         )
         plan = studio.providers.planner(runs_on(render, "planner")).plan(request)
     durations = [s.duration_seconds for s in plan.shots]
@@ -289,16 +297,50 @@ def _clip_spec(render: ResolvedRender, shot: ShotPlan) -> ClipSpec:
     )
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What a shot is filmed from: its keyframe (continuous: to the next shot's keyframe,
+    the last frame), or its subjects' reference images alone, with neither frame."""
+
+    keyframe: str
+    references: tuple[str, ...] = ()
+    last_frame: str | None = None
+
+
+def _sources(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan) -> _Sources:
+    shot = plan.shots[job.shot_index]
+    with studio.db.read() as session:
+        keyframe = str(repository.shot(session, job.project_id, shot.index).keyframe_path)
+        if shot.filmed_from == reference_filming.REFERENCES:
+            subjects = repository.assets(session, job.project_id, role="subject")
+            images = {a.name: a.path for a in subjects}
+            references = reference_filming.reference_images(plan, shot, images, render)
+            if not references:
+                raise StepFailed(
+                    f"shot {shot.index + 1} is planned from references, but none is stored"
+                )
+            return _Sources(keyframe, references)
+        return _Sources(keyframe, last_frame=_next_keyframe(session, job.project_id, plan, shot))
+
+
+def _next_keyframe(session: Session, project_id: str, plan: Plan, shot: ShotPlan) -> str | None:
+    """The next shot's keyframe, when this shot is filmed to flow into it (continuous)."""
+    if shot.filmed_from != transitions.KEYFRAME_TO_NEXT or shot.index + 1 >= len(plan.shots):
+        return None
+    following = repository.shot(session, project_id, shot.index + 1).keyframe_path
+    return str(following) if following else None
+
+
 def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: str) -> bool:
     """Film one shot and store it as `key`; False while a remote model is still working on it."""
     shot = plan.shots[job.shot_index]
     spec = _clip_spec(render, shot)
-    keyframe, last_frame = _frames_of(studio, job.project_id, plan, shot)
+    sources = _sources(studio, job, render, plan)
     model_id = runs_on(render, "video")
     filmer = studio.providers.filmer(model_id)
     if isinstance(filmer, RemoteVideoFilmer):
         model = registry.find(model_id)
-        references = _uploaded_references(plan, shot, model, spec)
+        first = model is not None and model.image_to_video and not sources.references
         return remote_film.film_remote(
             studio,
             job,
@@ -307,50 +349,42 @@ def _film(studio: Studio, job: JobRef, render: ResolvedRender, plan: Plan, key: 
             shot=shot,
             bible=plan.bible,
             spec=spec,
-            # Veo takes reference images only without a first frame.
-            keyframe=keyframe if model and model.image_to_video and not references else None,
-            references=references,
-            last_frame=None if references else last_frame,
+            # Veo takes reference images only without a first frame (or a last one).
+            keyframe=sources.keyframe if first else None,
+            references=sources.references,
+            last_frame=sources.last_frame,
             out=key,
         )
     with studio.storage.workspace(job.project_id) as workspace:
-        filmer.film(
-            shot,
-            workspace.input(keyframe),
-            spec,
-            workspace.output(key, "video/mp4"),
-            last_frame=workspace.input(last_frame) if last_frame else None,
-        )
+        _film_here(filmer, model_id, workspace, plan, shot, spec, sources, key)
     return True
 
 
-def _frames_of(
-    studio: Studio, project_id: str, plan: Plan, shot: ShotPlan
-) -> tuple[str, str | None]:
-    """The shot's keyframe, and the next shot's when the shot is filmed to flow into it."""
-    continuous = shot.filmed_from == "keyframe_to_next" and shot.index + 1 < len(plan.shots)
-    with studio.db.read() as session:
-        keyframe = str(repository.shot(session, project_id, shot.index).keyframe_path)
-        if not continuous:
-            return keyframe, None
-        following = repository.shot(session, project_id, shot.index + 1).keyframe_path
-    return keyframe, str(following) if following else None
-
-
-def _uploaded_references(
-    plan: Plan, shot: ShotPlan, model: registry.ModelInfo | None, spec: ClipSpec
-) -> tuple[str, ...]:
-    """The uploaded pictures of the shot's subjects, when the video model can film from them."""
-    if model is None or not model.takes_references(
-        seconds=spec.duration_seconds, landscape=spec.width >= spec.height
-    ):
-        return ()
-    keys = [s.reference for s in plan.bible.subjects if s.key in shot.subject_keys]
-    return tuple(k for k in keys if k)[: model.max_reference_images]
+def _film_here(
+    filmer: VideoFilmer,
+    model_id: str,
+    workspace: Workspace,
+    plan: Plan,
+    shot: ShotPlan,
+    spec: ClipSpec,
+    sources: _Sources,
+    key: str,
+) -> None:
+    """Film the shot on this machine, from its keyframe or from its subjects' references."""
+    out = workspace.output(key, "video/mp4")
+    if not sources.references:
+        last_frame = workspace.input(sources.last_frame) if sources.last_frame else None
+        filmer.film(shot, workspace.input(sources.keyframe), spec, out, last_frame=last_frame)
+    elif isinstance(filmer, ReferenceFilmer):
+        images = tuple(workspace.input(k) for k in sources.references)
+        filmer.film_from_references(shot, images, plan.bible, spec, out)
+    else:
+        raise StepFailed(f"{model_id} cannot film shot {shot.index + 1} from references")
 
 
 def film_step(studio: Studio, job: JobRef) -> None:
-    """Film one shot from its keyframe; the last shot filmed moves the render to production."""
+    """Film one shot (from its keyframe or its subjects' references); the last one filmed
+    moves the render to production."""
     begun = state.begin_step(studio, job)
     if begun is None:
         return

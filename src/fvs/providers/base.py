@@ -18,8 +18,9 @@ from fvs.media.transitions import Transition, overlap_seconds
 # Recurring subjects a plan may name, each painted as one reference image.
 MAX_SUBJECTS = 4
 CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static")
-# How a shot was filmed: from its keyframe; from its keyframe to the next shot's
-# (continuous); or from reference images of its subjects.
+# How a shot's clip is made: from its keyframe (the default); from its keyframe to the next
+# shot's (continuous, a model with a last frame); or from its subjects' reference images
+# (no first frame and no last frame).
 FILMED_FROM = ("keyframe", "keyframe_to_next", "references")
 # The transitions a plan may choose between, given the render's own: a choice never
 # changes the running time the durations were planned for.
@@ -65,9 +66,10 @@ class ShotPlan(PlanModel):
     # Music mode: the exact beat-aligned span on the track; duration_seconds is what is filmed.
     start_seconds: float | None = None
     end_seconds: float | None = None
-    # How this shot gives way to the next (ignored on the last shot), and how it is filmed.
+    # How this shot gives way to the next (ignored on the last shot).
     transition: str = "cut"
     transition_seconds: float = 0.5
+    # One of FILMED_FROM; plans stored before the choice existed read back as "keyframe".
     filmed_from: str = "keyframe"
 
     def transition_out(self) -> Transition:
@@ -117,6 +119,9 @@ class PlanRequest:
     style_preset: str = "realistic_cinematic"
     # Music mode: each shot's clip length, fixed by the beat grid (empty: the planner chooses).
     shot_durations: tuple[int, ...] = ()
+    # The clip length a shot filmed from its subjects' reference images must have (Veo 3.1:
+    # 8 s); None when the video model films no shot of this render's shape that way.
+    reference_seconds: int | None = None
     # The render's transition between shots; the plan may choose per cut among
     # TRANSITION_CHOICES[transition].
     transition: str = "cut"
@@ -174,6 +179,20 @@ class VideoFilmer(Protocol):
     ) -> Path:
         """Film shot from keyframe; with last_frame, end the clip on that picture."""
         ...
+
+
+@runtime_checkable
+class ReferenceFilmer(Protocol):
+    """A video filmer that can also film a shot from its subjects' reference images alone."""
+
+    def film_from_references(
+        self,
+        shot: ShotPlan,
+        references: tuple[Path, ...],
+        bible: ContinuityBible,
+        spec: ClipSpec,
+        out_path: Path,
+    ) -> Path: ...
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,23 @@ def check_reachable(shot_count: int, target_seconds: float, allowed: Sequence[in
         # Inside the range but between reachable totals (e.g. only 8 s clips).
         message += f" (the closest total is {total} s)"
     return message
+
+
+def give_length_to(clips: Sequence[int], wanted: Sequence[bool], seconds: int) -> tuple[int, ...]:
+    """The same clips in a new order: shots that want `seconds` (a shot filmed from reference
+    images must last exactly that) get the clips of that length first, in shot order.
+
+    The multiset of lengths is untouched, so the total, spread and evenness of the plan
+    stay what plan_durations chose; only which shot gets which clip changes.
+    """
+    if len(clips) != len(wanted):
+        raise ValueError(f"{len(clips)} clips for {len(wanted)} shots")
+    fitting = sum(1 for c in clips if c == seconds)
+    chosen = [i for i, want in enumerate(wanted) if want][:fitting]
+    others = sorted(clips, reverse=True)
+    for _ in chosen:
+        others.remove(seconds)
+    ordered = [seconds if i in chosen else 0 for i in range(len(clips))]
+    for i in (i for i in range(len(clips)) if i not in chosen):
+        ordered[i] = others.pop(0)
+    return tuple(ordered)

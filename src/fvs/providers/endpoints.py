@@ -37,6 +37,9 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
             "aspect_ratios": list(model.aspect_ratios) if model.aspect_ratios else None,
             "audio": model.audio,
             "max_reference_images": model.max_reference_images,
+            # Shots filmed from reference images (no first frame) take only these.
+            "reference_durations": list(model.reference_durations),
+            "reference_aspect_ratios": list(model.reference_aspect_ratios),
             "image_to_video": model.image_to_video,
             "last_frame": model.last_frame,
             "fps": model.fps if model.role == "video" else None,
@@ -84,6 +87,8 @@ def describe(model: ModelInfo, settings: Settings) -> dict[str, Any]:
                                     "aspect_ratios": ["16:9", "9:16"],
                                     "audio": True,
                                     "max_reference_images": 3,
+                                    "reference_durations": [8],
+                                    "reference_aspect_ratios": ["16:9"],
                                     "image_to_video": True,
                                     "last_frame": True,
                                     "fps": 24,

@@ -37,6 +37,7 @@ FRAME_SHAPES = ("16:9", "9:16")
 PROJECT_CREATION_CREDITS = 5
 # Veo films reference-image-to-video at 8 s, landscape, and without a first frame only.
 REFERENCE_VIDEO_SECONDS = 8
+REFERENCE_ASPECT_RATIOS = ("16:9",)
 # Production (probe, cut, mux, contact sheet) costs one credit per started ten output seconds.
 PRODUCTION_SECONDS_PER_CREDIT = 10
 # A hosted music model's clips overlap by this much where they are crossfaded into one track.
@@ -58,7 +59,11 @@ class ModelInfo:
     # Frame shapes a video or image model makes; empty for planners and voices (no frames).
     aspect_ratios: tuple[str, ...] = ()
     audio: bool = False
+    # Filming from reference images (no first frame): how many at most, and the clip
+    # lengths and frame shapes the model allows then (Veo 3.1: 3 images, 8 s, 16:9).
     max_reference_images: int = 0
+    reference_durations: tuple[int, ...] = ()
+    reference_aspect_ratios: tuple[str, ...] = ()
     image_to_video: bool = False
     last_frame: bool = False
     fps: int = 24
@@ -69,9 +74,21 @@ class ModelInfo:
     credits_per_image: dict[str, int] = field(default_factory=dict)  # by image resolution
     credits_per_second: dict[str, int] = field(default_factory=dict)  # by "720p"/"720p+audio"
 
-    def takes_references(self, *, seconds: int, landscape: bool) -> bool:
+    def takes_references(self, *, seconds: int, aspect_ratio: str) -> bool:
         """True when this video model can film a clip of this shape from reference images."""
-        return self.max_reference_images > 0 and seconds == REFERENCE_VIDEO_SECONDS and landscape
+        return (
+            self.max_reference_images > 0
+            and seconds in self.reference_durations
+            and aspect_ratio in self.reference_aspect_ratios
+        )
+
+    def reference_seconds(self, aspect_ratio: str) -> int | None:
+        """The clip length a shot filmed from references must have in this frame shape, or
+        None when this model films no shot of that shape from references."""
+        if self.max_reference_images <= 0 or aspect_ratio not in self.reference_aspect_ratios:
+            return None
+        allowed = [d for d in self.reference_durations if d in self.durations]
+        return max(allowed) if allowed else None
 
     def video_credits(self, *, seconds: int, resolution: str, audio: bool) -> int:
         key = f"{resolution}+audio" if audio and self.audio else resolution
@@ -95,6 +112,7 @@ def _veo(
     for res in ("720p", "1080p"):
         prices[res] = rate_silent
         prices[f"{res}+audio"] = rate
+    references = version == "3.1" and not fast_8s_only
     return ModelInfo(
         id=model_id,
         provider="google",
@@ -105,7 +123,9 @@ def _veo(
         resolutions=("720p", "1080p"),
         aspect_ratios=("16:9", "9:16"),
         audio=True,
-        max_reference_images=0 if fast_8s_only else (3 if version == "3.1" else 0),
+        max_reference_images=3 if references else 0,
+        reference_durations=(REFERENCE_VIDEO_SECONDS,) if references else (),
+        reference_aspect_ratios=REFERENCE_ASPECT_RATIOS if references else (),
         image_to_video=not fast_8s_only,
         last_frame=version == "3.1" and not fast_8s_only,
         credits_per_second=prices,
@@ -139,6 +159,11 @@ MODELS: tuple[ModelInfo, ...] = (
         aspect_ratios=("16:9", "9:16"),
         audio=True,
         image_to_video=True,
+        # Films from reference images under Veo 3.1's limits, so a local rehearsal plans
+        # the shots Veo would film from references.
+        max_reference_images=3,
+        reference_durations=(REFERENCE_VIDEO_SECONDS,),
+        reference_aspect_ratios=REFERENCE_ASPECT_RATIOS,
         # Morphs toward the next shot's keyframe over the clip's last second.
         last_frame=True,
         credits_per_second={"480p": 1, "720p": 1, "1080p": 2},

@@ -117,10 +117,12 @@ class ShotStatus(BaseModel):
     # Music mode: the shot's beat-aligned span on the track; null in other modes.
     start_seconds: float | None = None
     end_seconds: float | None = None
-    # How the shot gives way to the next (null on the last shot), and how it was filmed:
-    # keyframe, keyframe_to_next (continuous) or references.
+    # How the shot gives way to the next (null on the last shot).
     transition: str | None = None
     transition_seconds: float | None = None
+    # How the plan has the clip made: "keyframe" (image-to-video from the shot's keyframe),
+    # "keyframe_to_next" (from its keyframe to the next shot's, continuous) or "references"
+    # (from its subjects' reference images, no first or last frame); null before planning.
     filmed_from: str | None = None
 
 

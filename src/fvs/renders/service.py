@@ -395,12 +395,13 @@ def _shot_status(shot: Shot, link: _Links, planned: dict[int, dict[str, Any]]) -
         clip_url=link(shot.clip_path),
         state="filmed" if shot.clip_path else "keyframed" if shot.keyframe_path else "planned",
         notes=shot.notes,
+        # Music mode: the beat-aligned span on the track.
         start_seconds=plan.get("start_seconds"),
         end_seconds=plan.get("end_seconds"),
         # Plans made before transitions read back as cuts filmed from keyframes.
         transition=None if last or not plan else plan.get("transition", "cut"),
         transition_seconds=None if last or not plan else plan.get("transition_seconds", 0.5),
-        filmed_from=plan.get("filmed_from", "keyframe") if plan else None,
+        filmed_from=(plan.get("filmed_from") or "keyframe") if plan else None,
     )
 
 

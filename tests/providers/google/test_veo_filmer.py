@@ -138,18 +138,6 @@ def test_text_only_model_gets_no_image(fake: FakeVertex, keyframe: Path) -> None
     assert sent.body["parameters"]["generateAudio"] is False
 
 
-def test_references_go_only_where_there_is_no_keyframe(fake: FakeVertex, keyframe: Path) -> None:
-    spec = ClipSpec(width=1920, height=1080, fps=24, duration_seconds=8)
-    filmer = _filmer(fake)
-    _start(filmer, None, spec, references=(keyframe,))
-    _start(filmer, keyframe, spec, references=(keyframe,))
-    first, second = (r.body["instances"][0] for r in fake.recorded("predictLongRunning"))
-    assert [r["referenceType"] for r in first["referenceImages"]] == ["ASSET"]
-    assert "image" not in first
-    assert "referenceImages" not in second and "image" in second
-    assert fake.recorded("predictLongRunning")[0].body["parameters"]["resolution"] == "1080p"
-
-
 def test_unfilmable_durations_fail_before_paying(fake: FakeVertex, keyframe: Path) -> None:
     with pytest.raises(ValueError, match="5 s"):
         _start(_filmer(fake), keyframe, ClipSpec(1280, 720, 24, 5))

@@ -32,6 +32,10 @@ def video_resolution(spec: ClipSpec) -> str:
     return RESOLUTIONS[short]
 
 
+def _aspect_ratio(spec: ClipSpec) -> str:
+    return "16:9" if spec.width >= spec.height else "9:16"
+
+
 def _png(path: Path) -> types.Image:
     return types.Image(image_bytes=path.read_bytes(), mime_type="image/png")
 
@@ -93,23 +97,14 @@ class VeoFilmer(GoogleModel):
             raise ValueError(
                 f"{self.model_id} films {info.durations} s clips, not {spec.duration_seconds} s"
             )
+        refs = self._reference_images(keyframe, last_frame, spec, references)
         # Text-to-video-only models reject a first frame; they get the prompt alone.
         image = _png(keyframe) if keyframe and (info is None or info.image_to_video) else None
-        most = info.max_reference_images if info else 3
-        refs = None
-        seconds = spec.duration_seconds
-        if references and image is None and most and seconds == registry.REFERENCE_VIDEO_SECONDS:
-            refs = [
-                types.VideoGenerationReferenceImage(
-                    image=_png(p), reference_type=types.VideoGenerationReferenceType.ASSET
-                )
-                for p in references[:most]
-            ]
         config = types.GenerateVideosConfig(
             number_of_videos=1,
             duration_seconds=spec.duration_seconds,
             resolution=video_resolution(spec),
-            aspect_ratio="16:9" if spec.width >= spec.height else "9:16",
+            aspect_ratio=_aspect_ratio(spec),
             generate_audio=spec.audio,
             negative_prompt=negative_prompt or None,
             seed=spec.seed,
@@ -118,6 +113,43 @@ class VeoFilmer(GoogleModel):
             last_frame=_png(last_frame) if last_frame and image and _ends_on(info) else None,
         )
         return types.GenerateVideosSource(prompt=prompt, image=image), config
+
+    def _reference_images(
+        self,
+        keyframe: Path | None,
+        last_frame: Path | None,
+        spec: ClipSpec,
+        references: tuple[Path, ...],
+    ) -> list[types.VideoGenerationReferenceImage] | None:
+        """The shot's subjects as ASSET references, or None when it is filmed from a keyframe.
+
+        Veo takes references only without a first or last frame and only for clips it allows
+        them for (Veo 3.1: up to 3, 8 s, 16:9); anything else is refused here, before paying.
+        """
+        if not references:
+            return None
+        info = self.info
+        aspect = _aspect_ratio(spec)
+        if keyframe is not None or last_frame is not None:
+            raise ValueError(
+                f"{self.model_id} cannot combine reference images with a first or last frame"
+            )
+        if info is None or not info.takes_references(
+            seconds=spec.duration_seconds, aspect_ratio=aspect
+        ):
+            raise ValueError(
+                f"{self.model_id} films no {spec.duration_seconds} s {aspect} clip from references"
+            )
+        if len(references) > info.max_reference_images:
+            raise ValueError(
+                f"{self.model_id} takes at most {info.max_reference_images} reference images, "
+                f"not {len(references)}"
+            )
+        asset = types.VideoGenerationReferenceType.ASSET
+        return [
+            types.VideoGenerationReferenceImage(image=_png(p), reference_type=asset)
+            for p in references
+        ]
 
     def poll(self, job: VideoJob) -> VideoPoll:
         """The operation's state; when done, the clip, the filter's verdict or the error."""

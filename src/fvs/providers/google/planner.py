@@ -45,6 +45,8 @@ CameraMove = Literal[
     "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static"
 ]
 
+FilmedFrom = Literal["keyframe", "references"]
+
 
 class PlanningFailed(GoogleProviderError):
     """The planner model gave no usable plan after every attempt."""
@@ -75,6 +77,15 @@ class ShotSchema(BaseModel):
     camera_move: CameraMove
     duration_seconds: int
     subject_keys: list[str]
+    # "references": filmed from its subjects' reference images instead of its keyframe.
+    filmed_from: FilmedFrom = "keyframe"
+
+    @field_validator("filmed_from", mode="before")
+    @classmethod
+    def _known_source(cls, value: object) -> str:
+        # Anything the model invents is filmed the safe way, from the keyframe.
+        return "references" if str(value).strip().lower() == "references" else "keyframe"
+
     # How the shot gives way to the next, from the prompt's TRANSITIONS; None: the render's.
     transition: str | None = None
 
@@ -147,6 +158,7 @@ def build_prompt(request: PlanRequest) -> str:
         f"TOTAL_SECONDS={total}",
         *durations,
         f"camera_move is one of: {', '.join(CAMERA_MOVES)}.",
+        *_filming_lines(request),
         *_transition_lines(request),
         f"List at most {MAX_SUBJECTS} recurring subjects in the bible, each with a short "
         "slug key, a visual description and hex colours; shots name them in subject_keys.",
@@ -171,6 +183,27 @@ def _transition_lines(request: PlanRequest) -> list[str]:
         "transition is how a shot gives way to the next, one of TRANSITIONS: dip_to_black "
         "before a jump in time or place, crossfade between moments that flow on.",
     ]
+
+
+def _filming_lines(request: PlanRequest) -> list[str]:
+    """How the prompt asks for each shot's filmed_from, within the video model's limits."""
+    seconds = request.reference_seconds
+    if seconds is None:
+        return ['filmed_from is "keyframe" for every shot.']
+    return [
+        f"REFERENCE_SECONDS={seconds}",
+        'filmed_from is "keyframe" (the clip starts from the shot\'s painted first frame) or '
+        '"references" (the clip is filmed from its subjects\' reference images, which keeps '
+        "a recurring subject identical from shot to shot but gives up the composed first "
+        f'frame). Choose "references" only for a shot that shows a bible subject and lasts '
+        f"exactly {seconds} seconds; prefer it where the subject's identity matters most.",
+    ]
+
+
+def _filmed_from(raw: ShotSchema, seconds: int, keys: tuple[str, ...], request: PlanRequest) -> str:
+    """The answer's choice, where the video model can film the shot that way; else keyframe."""
+    fits = request.reference_seconds is not None and seconds == request.reference_seconds
+    return "references" if raw.filmed_from == "references" and fits and keys else "keyframe"
 
 
 def _reference_parts(paths: tuple[Path, ...]) -> list[types.Part]:
@@ -257,7 +290,8 @@ def to_plan(parsed: PlanSchema, request: PlanRequest, notes: tuple[str, ...] = (
     durations = _repair_durations(parsed.shots, request)
     shots = []
     for index, (raw, seconds) in enumerate(zip(parsed.shots, durations, strict=True)):
-        keys = (renamed.get(k) or renamed.get(slugify(k)) for k in raw.subject_keys)
+        found = (renamed.get(k) or renamed.get(slugify(k)) for k in raw.subject_keys)
+        keys = tuple(dict.fromkeys(k for k in found if k))
         text = raw.text.strip()
         shots.append(ShotPlan(
             index=index,
@@ -266,9 +300,10 @@ def to_plan(parsed: PlanSchema, request: PlanRequest, notes: tuple[str, ...] = (
             video_prompt=raw.video_prompt.strip() or text,
             camera_move=raw.camera_move,
             duration_seconds=seconds,
-            subject_keys=tuple(dict.fromkeys(k for k in keys if k)),
+            subject_keys=keys,
             transition=_transition(raw, request),
             transition_seconds=request.transition_seconds,
+            filmed_from=_filmed_from(raw, seconds, keys, request),
         ))  # fmt: skip
     uses = reference_uses(tuple(request.reference_images))
     return Plan(shots=tuple(shots), bible=bible, reference_uses=uses, notes=notes)

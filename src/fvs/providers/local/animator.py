@@ -10,6 +10,7 @@ the RGB to YUV conversion per frame and halves the bytes through the pipe.
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from PIL import Image
 
 from fvs.media.encode import ClipEncoder, rgb_to_yuv420
 from fvs.media.images import load_rgb
-from fvs.providers.base import ClipSpec, ShotPlan
+from fvs.providers.base import ClipSpec, ContinuityBible, ImageSize, ShotPlan
+from fvs.providers.local.painter import compose_from_references
 
 MARGIN = 1.2  # source planes are this much larger than the frame, room to move
 # View box width over frame width at either end of a push. Never above 1: an
@@ -213,3 +215,21 @@ class LocalAnimator:
                     )
                 encoder.write_yuv420(*planes)
         return out_path
+
+    def film_from_references(
+        self,
+        shot: ShotPlan,
+        references: tuple[Path, ...],
+        bible: ContinuityBible,
+        spec: ClipSpec,
+        out_path: Path,
+    ) -> Path:
+        """Film the shot from its subjects' reference images, with no keyframe: the images
+        are placed on the shot's world in its look, and that frame is animated as usual."""
+        if not references:
+            raise ValueError(f"shot {shot.index + 1} has no reference image to film from")
+        frame = compose_from_references(shot, bible, references, ImageSize(spec.width, spec.height))
+        with tempfile.TemporaryDirectory(prefix="fvs-references-") as scratch:
+            composed = Path(scratch) / "references.png"
+            frame.save(composed, format="PNG", compress_level=1)
+            return self.film(shot, composed, spec, out_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fvs.media.images import ImageTooLarge, UnreadableImage, open_image
+from fvs.media.images import ImageTooLarge, UnreadableImage, load_rgba, open_image
 from fvs.providers.base import ContinuityBible, ImageSize, ShotPlan, Subject
 from fvs.providers.local.looks import apply_look
 from fvs.providers.local.planner import SUBJECT_NOUNS
@@ -32,6 +32,8 @@ COMPOSITIONS = {
     "horizon": r"sky|outdoor\w*|field|meadow|beach|desert|ocean|sea|mountain|forest|city|street|"
     r"horizon|lake|river|rooftop|bridge",
 }
+# An opaque reference (a photo) is shown as a portrait card of this width over height.
+CARD_ASPECT = 3 / 4
 FRAMES = re.compile(r"\b(photograph\w*|frames?|pictures?|paintings?|posters?|windows?)\b", re.I)
 GLOW = re.compile(r"\b(glow\w*|light\w*|luminous|sunlit|neon|lamp\w*|shin\w*|radian\w*)\b", re.I)
 # Subject height (share of frame height) and horizontal nudge per camera move.
@@ -237,6 +239,35 @@ def _place_sprite(
     frame.paste(scaled, (left, top), scaled)
 
 
+def paint_backdrop(shot: ShotPlan, bible: ContinuityBible, size: ImageSize) -> Image.Image:
+    """The shot's world without its subjects, exactly as its keyframe's background."""
+    prompt = shot.image_prompt or shot.text
+    rng = np.random.default_rng(_seed("keyframe", shot.index, prompt, bible.palette))
+    return _background(prompt, bible, size, rng)
+
+
+def _card(path: Path) -> Image.Image:
+    """An opaque reference (a photo) as a centred portrait card, ready to paste."""
+    photo = load_rgba(path)
+    width = min(photo.width, round(photo.height * CARD_ASPECT))
+    height = min(photo.height, round(width / CARD_ASPECT))
+    left, top = (photo.width - width) // 2, (photo.height - height) // 2
+    return photo.crop((left, top, left + width, top + height))
+
+
+def compose_from_references(
+    shot: ShotPlan, bible: ContinuityBible, references: tuple[Path, ...], size: ImageSize
+) -> Image.Image:
+    """The shot's world with each reference image placed in it, in the preset's look: the
+    frame a clip filmed from references starts from. A sprite keeps its cut-out; a photo
+    is shown whole, as a card, since nothing here can cut its subject out."""
+    frame = paint_backdrop(shot, bible, size)
+    for slot, path in enumerate(references):
+        sprite = _load_sprite(path) or _card(path)
+        _place_sprite(frame, sprite, shot, slot, len(references))
+    return apply_look(frame, bible.preset)
+
+
 class LocalPainter:
     """Procedural painter: consistent subjects by pasting one sprite into every shot."""
 
@@ -264,9 +295,7 @@ class LocalPainter:
         out_path: Path,
     ) -> Path:
         """Write the shot's keyframe: background from the prompt, subjects from sprites."""
-        prompt = shot.image_prompt or shot.text
-        rng = np.random.default_rng(_seed("keyframe", shot.index, prompt, bible.palette))
-        frame = _background(prompt, bible, size, rng)
+        frame = paint_backdrop(shot, bible, size)
         by_key = {s.key: s for s in bible.subjects}
         keys = [k for k in shot.subject_keys if k in by_key]
         for slot, key in enumerate(keys):

@@ -19,7 +19,7 @@ from fvs.providers.base import (
     ShotPlan,
     Subject,
 )
-from fvs.providers.durations import plan_durations
+from fvs.providers.durations import give_length_to, plan_durations
 from fvs.providers.local import references
 from fvs.providers.local.subjects import SUBJECT_NOUNS as SUBJECT_NOUNS  # for the painter
 from fvs.providers.local.subjects import Candidate, find_recurring, modifiers
@@ -306,6 +306,29 @@ def _video_prompt(beat: str, move: str, strong: bool, bible: ContinuityBible) ->
     return f"{beat} {motion}. Style: {bible.style}.{no_text}"
 
 
+def film_sources(
+    present: list[list[Subject]],
+    seconds: tuple[int, ...],
+    reference_seconds: int | None,
+    *,
+    fixed: bool = False,
+) -> tuple[tuple[int, ...], list[str]]:
+    """Each shot's length and how it is filmed: a shot showing a subject is filmed from the
+    subjects' reference images when the video model can film it so (it then gets one of the
+    plan's clips of reference_seconds, if any is left); every other shot from its keyframe.
+    Fixed lengths (music mode's beat grid) are kept: only its reference-length shots qualify."""
+    if reference_seconds is None:
+        return seconds, ["keyframe"] * len(seconds)
+    wanted = [bool(subjects) for subjects in present]
+    if not fixed:
+        seconds = give_length_to(seconds, wanted, reference_seconds)
+    sources = [
+        "references" if want and length == reference_seconds else "keyframe"
+        for want, length in zip(wanted, seconds, strict=True)
+    ]
+    return seconds, sources
+
+
 # A beat that opens on a jump in time or place is reached through black, not a blend.
 TIME_JUMP = re.compile(
     r"^\W*(later|meanwhile|elsewhere|that night|the next|next (day|morning|night)|"
@@ -350,15 +373,18 @@ class LocalPlanner:
             text_overlays_allowed=overlays_allowed(request.instructions),
         )
         strong = bool(STRONG_MOTION.search(request.instructions))
+        present = [[s for s, where in subjects if i in where] for i in range(len(beats))]
+        seconds, sources = film_sources(
+            present, tuple(seconds), request.reference_seconds, fixed=bool(request.shot_durations)
+        )
         shots, place = [], bible.setting
         cuts = choose_transitions(beats, request)
         for index, (beat, move) in enumerate(zip(beats, moves, strict=True)):
             # A beat that names no place stays where the previous shot was.
             place = _place(beat, last=True) or place
-            present = [s for s, where in subjects if index in where]
-            image = _image_prompt(place, present, beat, bible, colour_names)
+            image = _image_prompt(place, present[index], beat, bible, colour_names)
             video = _video_prompt(beat, move, strong, bible)
-            keys = tuple(s.key for s in present)
+            keys = tuple(s.key for s in present[index])
             shots.append(
                 ShotPlan(
                     index=index,
@@ -370,6 +396,7 @@ class LocalPlanner:
                     subject_keys=keys,
                     transition=cuts[index],
                     transition_seconds=request.transition_seconds,
+                    filmed_from=sources[index],
                 )
             )
         return Plan(shots=tuple(shots), bible=bible, reference_uses=dressing.uses)
