@@ -59,6 +59,11 @@ NOTES: dict[str, dict[str, str]] = {
         "clip_audio": (
             "Music mode: the clips' own sound under the track: `mute` (default), `duck` or `keep`."
         ),
+        "webhook_url": (
+            "An https URL that receives this render's events as Standard Webhooks, signed "
+            "with the account's render secret (`GET /api/agent/webhooks/render-secret`)."
+        ),
+        "webhook_events": "Which render events go to `webhook_url`; omitted: all of them.",
     },
     "AssetRequest": {
         "filename": "The uploaded part's file name this entry describes.",
