@@ -233,4 +233,4 @@ def test_swagger_ui_renders_every_agent_route_offline(settings):
             browser.close()
     assert outside == []
     assert any(p.strip() == "/api/agent/renders" for p in paths)
-    assert len([p for p in paths if p.strip().startswith(AGENT_PREFIX)]) == 11
+    assert len([p for p in paths if p.strip().startswith(AGENT_PREFIX)]) == 12

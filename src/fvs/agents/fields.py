@@ -64,6 +64,11 @@ NOTES: dict[str, dict[str, str]] = {
             "with the account's render secret (`GET /api/agent/webhooks/render-secret`)."
         ),
         "webhook_events": "Which render events go to `webhook_url`; omitted: all of them.",
+        "transition": (
+            "How each shot gives way to the next: `cut`, `crossfade`, `dip_to_black` or "
+            "`continuous` (filmed to the next keyframe where the model can)."
+        ),
+        "transition_seconds": "Length of each crossfade or dip, 0.2 to 1.0 s (default 0.5).",
     },
     "AssetRequest": {
         "filename": "The uploaded part's file name this entry describes.",
@@ -71,6 +76,8 @@ NOTES: dict[str, dict[str, str]] = {
         "purpose": "What the file is for.",
     },
     "ShotRequest": {
+        "transition": "How this shot gives way to the next; omitted: the render's `transition`.",
+        "transition_seconds": "This shot's transition length, 0.2 to 1.0 s.",
         "prompt": "What the shot shows.",
         "duration_seconds": "One of the video model's allowed clip durations (e.g. 4, 6 or 8).",
         "camera": "The camera move; the studio picks one when omitted.",

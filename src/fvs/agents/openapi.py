@@ -24,6 +24,8 @@ ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 PARAMETER_EXAMPLES: dict[str, Any] = {
     "project_id": docs.PROJECT,
     "shot_number": 1,
+    "last_event_id": 12,
+    "Last-Event-ID": "12",
     "limit": 20,
     "cursor": docs.PAGE_EXAMPLE["next_cursor"],
     "status": "completed",

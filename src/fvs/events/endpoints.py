@@ -45,7 +45,9 @@ def event_feed(request: Request) -> EventFeed:
 
 
 FeedDep = Annotated[EventFeed, Depends(event_feed)]
-LastEventIdQuery = Annotated[int | None, Query(ge=0, description="Resume after this event id.", examples=[12])]
+LastEventIdQuery = Annotated[
+    int | None, Query(ge=0, description="Resume after this event id.", examples=[12])
+]
 LastEventIdHeader = Annotated[str | None, Header(alias="Last-Event-ID", examples=["12"])]
 
 
