@@ -45,10 +45,8 @@ def event_feed(request: Request) -> EventFeed:
 
 
 FeedDep = Annotated[EventFeed, Depends(event_feed)]
-LastEventIdQuery = Annotated[
-    int | None, Query(ge=0, description="Resume after this event id.", examples=[12])
-]
-LastEventIdHeader = Annotated[str | None, Header(alias="Last-Event-ID", examples=["12"])]
+LastEventIdQuery = Annotated[int | None, Query(ge=0, description="Resume after this event id.")]
+LastEventIdHeader = Annotated[str | None, Header(alias="Last-Event-ID")]
 
 
 def resume_point(header: str | None, query: int | None) -> int:
