@@ -6,9 +6,10 @@ import json
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from mcp.types import TextResourceContents
 
-from fvs.app import build_studio
+from fvs.app import build_studio, create_app
 from fvs.keys import service as keys
 from fvs.mcp.tools import REFERENCE_URI
 from tests.conftest import SMALL_RENDER
@@ -161,3 +162,16 @@ async def test_reference_payload_renders_to_completion_over_http(live, make_agen
         assert [shot["state"] for shot in status["shots"]] == ["filmed"] * 3
     video = httpx.get(status["final_video_url"], timeout=60)
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+
+
+def test_mcp_answers_after_the_app_restarts(settings, make_agent):
+    """An app's lifespan may run again (a test client reopened, a server reloaded)."""
+    agent = make_agent()
+    app = create_app(settings)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {**agent.headers, "Accept": "application/json, text/event-stream"}
+    for _ in range(2):
+        with TestClient(app) as client:
+            answer = client.post("/mcp", json=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+            assert {tool["name"] for tool in answer.json()["result"]["tools"]} >= TOOLS

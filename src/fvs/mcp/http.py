@@ -38,15 +38,19 @@ class McpEndpoint:
 
     def __init__(self, settings: Settings) -> None:
         self.server: MCPServer = build_server(inline_cap=inline_cap(settings))
+
+    def running(self) -> AbstractAsyncContextManager[None]:
+        """The SDK's task group; the studio's lifespan holds it open.
+
+        A session manager runs once, and an app's lifespan may run again (a reopened
+        test client, a reload), so each run gets a fresh one.
+        """
         # Keys, not cookies, authenticate here: DNS rebinding gains an attacker nothing.
         self.server.streamable_http_app(
             json_response=True,
             stateless_http=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
-
-    def running(self) -> AbstractAsyncContextManager[None]:
-        """The SDK's task group; the studio's lifespan holds it open."""
         return self.server.session_manager.run()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
