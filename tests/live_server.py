@@ -36,6 +36,9 @@ class LiveServer:
             **os.environ,
             "FVS_DATA_DIR": str(data_dir),
             "FVS_SECRET_KEY": "live-secret",
+            # One process, so a test's pid, /metrics and kill reach the whole server;
+            # tests/cli/test_serve_workers.py runs several.
+            "FVS_SERVE_WORKERS": "1",
             **extra_env,
         }
         self.log = data_dir.parent / f"server-{self.port}.log"
