@@ -10,7 +10,7 @@ mid-filming by the Veo fake (tests/fakes/vertex.py) that never finishes a clip, 
 executor keeps polling Veo in the background exactly as it would in production.
 On a shared machine the absolute figures are noisy; the ratios are the comparable part.
 
-Usage: python bench/bench_status_load.py [--renders 50] [--seconds 15] [--workers N]
+Usage: python -m bench.bench_status_load [--renders 50] [--seconds 15] [--workers N]
 """
 
 from __future__ import annotations
@@ -187,9 +187,9 @@ def measure(folder: Path, fake: FakeVertex, args: Any) -> list[Load]:
         [
             sys.executable,
             "-c",
-            "import uvicorn; uvicorn.run('bench.bench_status_load:bare_app', "
-            f"factory=True, port={port}, workers={args.workers}, log_config=None, "
-            "proxy_headers=False)",
+            "from fvs.ops.serving import run_processes; "
+            "run_processes('bench.bench_status_load:bare_app', "
+            f"workers={args.workers}, host='127.0.0.1', port={port})",
         ],
         env,
         folder / "bare.log",

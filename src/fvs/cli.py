@@ -38,7 +38,7 @@ from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
 from fvs.mcp import remote
 from fvs.mcp.stdio import serve_stdio
-from fvs.ops import health
+from fvs.ops import health, serving
 from fvs.providers.factory import Providers
 from fvs.storage.base import StorageUnavailable
 from fvs.storage.factory import open_storage
@@ -141,15 +141,7 @@ def serve(
     if settings.auto_migrate:  # once, here, rather than N processes queueing on the lock
         migrate.upgrade(settings.resolved_database_url)
     try:
-        uvicorn.run(
-            "fvs.cli:worker_app",
-            factory=True,
-            workers=count,
-            host=host,
-            port=port,
-            log_config=None,
-            proxy_headers=False,
-        )
+        serving.run_processes("fvs.cli:worker_app", workers=count, host=host, port=port)
     finally:
         _executor_lock(settings, os.getpid()).unlink(missing_ok=True)
 
