@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from fvs.client import AsyncStudio, Polling, Progress, Studio, WaitTimedOut
-from fvs.client._core import EventDecoder
+from fvs.client.sse import EventDecoder
 from tests.client.servers import serve_app
 
 PID = "proj_events"

@@ -83,3 +83,83 @@ async def test_the_wait_stops_at_its_limit():
 
     last = await progress.watch(endless(), seconds=0.3, report=report)
     assert last is not None and last["status"] == "running"
+
+
+class Scripted:
+    """A studio answering from lists: its events, and a status read per call."""
+
+    def __init__(self, events, statuses, *, stream=True):
+        self._events = events
+        self._statuses = list(statuses)
+        self.stream = stream
+        self.reads = 0
+
+    async def status(self, project_id):
+        self.reads += 1
+        return self._statuses.pop(0)
+
+    async def events(self, project_id):
+        if not self.stream:
+            raise progress.NoStream(project_id)
+        for event in self._events:
+            yield event
+
+
+def event(kind, status, stage, pct, **extra):
+    return {"type": kind, "status": status, "stage": stage, "progress": pct, **extra}
+
+
+async def test_follow_applies_shot_and_progress_events_and_reads_status_per_stage():
+    first = snapshot("queued", "input", 0.0, [])
+    source = Scripted(
+        [
+            event("render.stage_changed", "running", "storyboarding", 0.3),
+            event(
+                "render.shot_changed",
+                "running",
+                "storyboarding",
+                0.3,
+                shot={"number": 1, "state": "keyframed"},
+            ),
+            event("render.progress", "running", "storyboarding", 0.4),
+            event("render.completed", "completed", "done", 1.0),
+            event("render.progress", "never", "sent", 0.0),  # after the end: not read
+        ],
+        [
+            snapshot("running", "storyboarding", 0.3, ["planned", "planned"]),
+            snapshot("completed", "done", 1.0, ["filmed", "filmed"], final_video_url="u"),
+        ],
+    )
+    seen = [s async for s in progress.follow(source, "p", first)]
+    assert [(s["current_stage"], s["progress"]) for s in seen] == [
+        ("storyboarding", 0.3),
+        ("storyboarding", 0.3),
+        ("storyboarding", 0.4),
+        ("done", 1.0),
+    ]
+    assert [s["state"] for s in seen[1]["shots"]] == ["keyframed", "planned"]
+    assert seen[-1]["final_video_url"] == "u"
+    assert source.reads == 2  # one at the stage change, one at the end: no polling
+
+
+async def test_follow_polls_where_there_is_no_stream_or_it_drops():
+    done = snapshot("completed", "done", 1.0, ["filmed"])
+    running = snapshot("running", "filming", 0.5, ["keyframed"])
+    none = Scripted([], [running, done], stream=False)
+    polled = [s async for s in progress.follow(none, "p", running)]
+    assert [s["status"] for s in polled] == ["running", "completed"] and none.reads == 2
+
+    dropped = Scripted([event("render.progress", "running", "filming", 0.6)], [done])
+    seen = [s async for s in progress.follow(dropped, "p", running)]
+    assert [s["progress"] for s in seen] == [0.6, 1.0] and dropped.reads == 1
+
+
+async def test_the_watch_ends_at_the_first_settled_snapshot():
+    notes = []
+
+    async def report(value, total, message):
+        notes.append(value)
+
+    done = snapshot("completed", "done", 1.0, ["filmed"])
+    last = await progress.watch(stream([done, done]), seconds=5, report=report)
+    assert last == done and notes[-1] == 100 and notes.count(100) == 1

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from fvs.mcp.tools import example_request
 from fvs.media.probe import probe
 from tests.conftest import SMALL_RENDER
+from tests.events.idle import gauge
 from tests.mcp.conftest import SRC, stdio_session
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -30,9 +32,13 @@ def error_of(result) -> dict:
 async def test_reference_payload_renders_with_progress_and_downloads(live, make_agent, tmp_path):
     agent = make_agent(credits=2000)
     notes: list[tuple[float, float | None, str | None]] = []
+    streams: list[float] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         notes.append((progress, total, message))
+        async with httpx.AsyncClient() as client:
+            metrics = (await client.get(f"{live}/metrics")).text
+        streams.append(gauge(metrics, "fvs_event_subscribers"))
 
     async with stdio_session(live, agent.key) as session:
         tools = {t.name for t in (await session.list_tools()).tools}
@@ -65,6 +71,8 @@ async def test_reference_payload_renders_with_progress_and_downloads(live, make_
     assert values == sorted(values) and len(set(values)) == len(values)
     assert values[-1] == 100 and all(v < 100 for v in values[:-1])
     assert all(total == 100 for _, total, _ in notes)
+    # The notes came from the render's live event stream, which `fvs mcp` held open.
+    assert max(streams) >= 1, streams
 
 
 async def test_cancel_and_foreign_renders_over_stdio(live, make_agent):

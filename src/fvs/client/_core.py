@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, TypeAlias
 import httpx
 from pydantic import BaseModel
 
+from fvs.client import sse
 from fvs.client.errors import BadInput, ClientError, StudioUnreachable, refusal
 from fvs.client.types import Progress, RenderStatus
 
@@ -181,69 +182,11 @@ class Polling:
         return max(0.0, min(max(delay, self.min_interval), self.max_interval, remaining))
 
 
-@dataclass(frozen=True)
-class ServerEvent:
-    """One server-sent event: its id, name and JSON data."""
-
-    id: str | None
-    event: str
-    data: dict[str, Any]
-
-
-class EventDecoder:
-    """Server-sent events, line by line (the WHATWG event-stream format)."""
-
-    def __init__(self) -> None:
-        self.last_id: str | None = None
-        self._event = ""
-        self._data: list[str] = []
-
-    def feed(self, line: str) -> ServerEvent | None:
-        """Take one line (without its newline); a blank line ends an event and returns it."""
-        if not line:
-            return self._dispatch()
-        if line.startswith(":"):
-            return None  # a comment, e.g. a keep-alive
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "event":
-            self._event = value
-        elif name == "data":
-            self._data.append(value)
-        elif name == "id" and "\0" not in value:
-            self.last_id = value
-        return None
-
-    def _dispatch(self) -> ServerEvent | None:
-        event, data = self._event or "message", "\n".join(self._data)
-        self._event, self._data = "", []
-        if not data:
-            return None
-        try:
-            parsed = json.loads(data)
-        except ValueError:
-            parsed = {"data": data}
-        if not isinstance(parsed, dict):
-            parsed = {"data": parsed}
-        return ServerEvent(self.last_id, event, parsed)
-
-
-# A live stream ends a wait at one of these; then wait() reads the status once.
-STOP_EVENTS = frozenset(
-    {"render.completed", "render.failed", "render.cancelled", "render.halted_for_review"}
-)
-
-
-def is_event_stream(response: httpx.Response) -> bool:
-    kind = response.headers.get("content-type", "")
-    return response.status_code == 200 and kind.startswith("text/event-stream")
-
-
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "render"
 
 
-def event_progress(event: ServerEvent) -> Progress:
+def event_progress(event: sse.ServerEvent) -> Progress:
     data = event.data
     return Progress(
         str(data.get("type") or event.event),

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from fvs.client import _core
+from fvs.client import _core, sse
 from fvs.client._core import (
     DEFAULT_BASE_URL,
     IDEMPOTENCY_HEADER,
@@ -254,7 +254,7 @@ class Studio:
             with self._http.stream(
                 "GET", url, headers={"Accept": "text/event-stream"}, timeout=timeout
             ) as stream:
-                if not _core.is_event_stream(stream):
+                if not sse.is_event_stream(stream):
                     return False  # no stream here (404, 405): poll instead
                 return _read_events(stream, deadline, report)
         except httpx.TransportError:
@@ -262,12 +262,12 @@ class Studio:
 
 
 def _read_events(stream: httpx.Response, deadline: float, report: OnProgress) -> bool:
-    decoder = _core.EventDecoder()
+    decoder = sse.EventDecoder()
     for line in stream.iter_lines():
         event = decoder.feed(line)
         if event is not None:
             report(_core.event_progress(event))
-            if event.event in _core.STOP_EVENTS:
+            if event.event in sse.STOP_EVENTS:
                 return True
         if time.monotonic() >= deadline:
             return False

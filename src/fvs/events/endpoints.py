@@ -8,7 +8,8 @@ after completed, failed or cancelled.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -63,26 +64,12 @@ def as_sse(found: StoredEvent) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(found.data), event=found.type, id=str(found.seq))
 
 
-async def follow(
-    feed: EventFeed, project_id: str, cursor: int, missed: Missed
+async def as_stream(
+    events: AsyncGenerator[StoredEvent, None],
 ) -> AsyncIterator[ServerSentEvent]:
-    """What was missed, then each new event as the feed delivers it; ends after the last."""
-    for found in missed.events:
-        yield as_sse(found)
-        if found.is_terminal:
-            return
-        cursor = found.seq
-    if missed.ended:
-        return  # the render ended before this client's id: nothing more will come
-    subscription = feed.subscribe(project_id, cursor)
-    try:
-        while True:
-            found = await subscription.queue.get()
+    async with aclosing(events):  # a client gone unsubscribes now, not at garbage collection
+        async for found in events:
             yield as_sse(found)
-            if found.is_terminal:
-                return
-    finally:
-        feed.unsubscribe(subscription)
 
 
 async def open_stream(
@@ -98,7 +85,7 @@ async def open_stream(
 
     backlog = await to_thread.run_sync(missed)
     return EventSourceResponse(
-        follow(feed, project_id, after, backlog),
+        as_stream(feed.follow(project_id, after, backlog)),
         ping=studio.settings.events_keepalive_seconds,
         send_timeout=SEND_TIMEOUT_SECONDS,
         headers={"Cache-Control": "no-store"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Iterable
 
 from anyio import to_thread
 from prometheus_client import Gauge
@@ -19,6 +19,7 @@ from prometheus_client import Gauge
 from fvs.db import Database
 from fvs.events import repository
 from fvs.events.repository import StoredEvent
+from fvs.events.service import Missed
 
 log = logging.getLogger(__name__)
 # Projects per query: the poller's OR of (project, seq) pairs stays a modest statement.
@@ -80,6 +81,28 @@ class EventFeed:
         SUBSCRIBERS.dec()
         if not followers:
             del self._subscribers[subscription.project_id]
+
+    async def follow(
+        self, project_id: str, after: int, missed: Missed
+    ) -> AsyncGenerator[StoredEvent, None]:
+        """What was missed after seq `after`, then each new event; ends after the last."""
+        cursor = after
+        for found in missed.events:
+            yield found
+            if found.is_terminal:
+                return
+            cursor = found.seq
+        if missed.ended:
+            return  # the render ended before `after`: nothing more will come
+        subscription = self.subscribe(project_id, cursor)
+        try:
+            while True:
+                found = await subscription.queue.get()
+                yield found
+                if found.is_terminal:
+                    return
+        finally:
+            self.unsubscribe(subscription)
 
     def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +36,10 @@ class Backend(Protocol):
     async def submit(self, request: dict[str, Any], files: list[FileIn]) -> dict[str, Any]: ...
 
     async def status(self, project_id: str) -> dict[str, Any]: ...
+
+    def events(self, project_id: str) -> AsyncGenerator[dict[str, Any], None]:
+        """The render's live events from its first (progress.EventSource)."""
+        ...
 
     async def cancel(self, project_id: str) -> dict[str, Any]: ...
 

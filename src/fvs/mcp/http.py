@@ -62,7 +62,10 @@ class McpEndpoint:
             await _refusal(refused)(scope, receive, send)
             return
         scope[SCOPE_KEY] = LocalBackend(
-            studio, account_id=principal.account_id, base_url=_origin(scope, studio)
+            studio,
+            scope["app"].state.event_feed,
+            account_id=principal.account_id,
+            base_url=_origin(scope, studio),
         )
         await self.server.session_manager.handle_request(scope, receive, send)
 

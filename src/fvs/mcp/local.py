@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any, TypeVar
 
 from anyio import to_thread
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 from fvs.agents.reference import reference_markdown
 from fvs.billing import service as billing
 from fvs.errors import AppError
+from fvs.events import service as events
+from fvs.events.feed import EventFeed
 from fvs.mcp.backend import ApiError, FileIn
 from fvs.providers.endpoints import registry_listing
 from fvs.renders import service, submission
@@ -33,8 +36,9 @@ async def _answer(call: Awaitable[T]) -> T:
 class LocalBackend:
     """One account's calls into this process's studio (the /mcp endpoint's backend)."""
 
-    def __init__(self, studio: Studio, *, account_id: str, base_url: str) -> None:
+    def __init__(self, studio: Studio, feed: EventFeed, *, account_id: str, base_url: str) -> None:
         self.studio = studio
+        self.feed = feed
         self.account_id = account_id
         self.base_url = base_url
 
@@ -61,6 +65,18 @@ class LocalBackend:
             submission.current_status(self.studio, self.account_id, project_id, self.base_url)
         )
         return status.model_dump()
+
+    async def events(self, project_id: str) -> AsyncGenerator[dict[str, Any], None]:
+        def missed() -> events.Missed:
+            with self.studio.db.read() as session:
+                return events.missed_events(
+                    session, account_id=self.account_id, project_id=project_id, after=0
+                )
+
+        backlog = await _answer(to_thread.run_sync(missed))
+        async with aclosing(self.feed.follow(project_id, 0, backlog)) as stream:
+            async for found in stream:
+                yield found.data | {"type": found.type}
 
     async def cancel(self, project_id: str) -> dict[str, Any]:
         return await self._act(

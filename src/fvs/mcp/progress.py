@@ -1,15 +1,21 @@
 """A render's progress as MCP notifications, from a stream of status snapshots.
 
-`watch` consumes any async iterator of status bodies. Today that is `poll`, which
-reads the status every half second; a live event stream can replace it unchanged.
+`watch` consumes any async iterator of status bodies. `follow` makes them from the
+render's live event stream (the API's /events, or this process's event feed): one
+status read at each stage change, each shot and progress event applied to the last
+snapshot, and one read at the end. Where there is no stream, or it drops, `poll` reads
+the status every half second instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any, Protocol
 
 import anyio
+
+from fvs.client.sse import STOP_EVENTS
 
 POLL_SECONDS = 0.5
 SETTLED = ("completed", "failed", "cancelled")
@@ -19,6 +25,19 @@ Report = Callable[[float, float | None, str | None], Awaitable[None]]
 
 class StatusSource(Protocol):
     async def status(self, project_id: str) -> dict[str, Any]: ...
+
+
+class EventSource(StatusSource, Protocol):
+    def events(self, project_id: str) -> AsyncGenerator[dict[str, Any], None]:
+        """The render's events from its first (each the stream's JSON data, with `type`).
+
+        Raises NoStream when the studio has none; ends early if the stream drops.
+        """
+        ...
+
+
+class NoStream(Exception):
+    """The studio has no event stream for this render: poll instead."""
 
 
 def settled(status: dict[str, Any]) -> bool:
@@ -36,6 +55,47 @@ async def poll(
         if settled(status):
             return
         await anyio.sleep(interval)
+
+
+async def follow(
+    source: EventSource, project_id: str, first: dict[str, Any]
+) -> AsyncGenerator[dict[str, Any], None]:
+    """Snapshots moved by the render's events from `first` (its status at submit) on."""
+    status = first
+    try:
+        async with aclosing(source.events(project_id)) as events:
+            async for event in events:
+                kind = event.get("type")
+                if kind in STOP_EVENTS:
+                    yield await source.status(project_id)  # the whole answer: links, costs
+                    return
+                if kind == "render.stage_changed":
+                    status = await source.status(project_id)  # each stage's shots, in full
+                else:
+                    status = applied(status, event)
+                yield status
+    except NoStream:
+        pass
+    async for polled in poll(source, project_id):  # no stream, or it dropped
+        yield polled
+
+
+def applied(status: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot after one event: its status, stage and progress, and its shot's state."""
+    moved = dict(status)
+    for key, field in (("status", "status"), ("stage", "current_stage"), ("progress", "progress")):
+        if key in event:
+            moved[field] = event[key]
+    shot = event.get("shot")
+    if isinstance(shot, dict):
+        shots = [dict(s) for s in status.get("shots", [])]
+        match = [s for s in shots if s.get("number") == shot.get("number")]
+        if match:
+            match[0]["state"] = shot.get("state")
+        else:
+            shots.append({"number": shot.get("number"), "state": shot.get("state")})
+        moved["shots"] = shots
+    return moved
 
 
 def _shot_states(status: dict[str, Any]) -> dict[int, str]:
@@ -89,4 +149,6 @@ async def watch(
         async for status in snapshots:
             last = status
             await notes.observe(status)
+            if settled(status):
+                break  # a stage-change read can see the end before the stream's end event
     return last

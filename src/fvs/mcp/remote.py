@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from fvs.client.sse import EventDecoder, is_event_stream
 from fvs.mcp.backend import ApiError, FileIn
+from fvs.mcp.progress import NoStream
 
 KEY_HEADER = "X-FVS-Agent-Key"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # `fvs serve`'s default
@@ -81,6 +84,24 @@ class RemoteBackend:
 
     async def status(self, project_id: str) -> dict[str, Any]:
         return await self._json("GET", f"{API}/renders/{project_id}")
+
+    async def events(self, project_id: str) -> AsyncGenerator[dict[str, Any], None]:
+        url = f"{API}/renders/{project_id}/events"
+        # Keep-alives come every 15 s: a minute of silence is a dead connection.
+        timeout = httpx.Timeout(TIMEOUT.connect, read=60.0)
+        try:
+            async with self.client.stream(
+                "GET", url, headers={"Accept": "text/event-stream"}, timeout=timeout
+            ) as stream:
+                if not is_event_stream(stream):
+                    raise NoStream(url)  # no stream here: polling answers, or says why not
+                decoder = EventDecoder()
+                async for line in stream.aiter_lines():
+                    event = decoder.feed(line)
+                    if event is not None:
+                        yield {"type": event.event, **event.data}
+        except httpx.TransportError:
+            return  # the stream dropped: the caller polls from here
 
     async def cancel(self, project_id: str) -> dict[str, Any]:
         return await self._json("POST", f"{API}/renders/{project_id}/cancel")

@@ -172,7 +172,7 @@ async def submit_and_wait(
     status = await _call("submit", request, files)
     if wait <= 0 or progress.settled(status):
         return status
-    snapshots = progress.poll(backend(), status["project_id"])
+    snapshots = progress.follow(backend(), status["project_id"], status)
     try:
         async with aclosing(snapshots):
             last = await progress.watch(snapshots, seconds=wait, report=ctx.report_progress)
