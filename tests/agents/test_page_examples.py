@@ -3,12 +3,7 @@ server. Only the key placeholder is replaced; the origin is the one the page was
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +11,7 @@ import pytest
 import requests
 
 from fvs.agents.reference import KEY_PLACEHOLDER
-from fvs.media.probe import probe
+from tests.example_runs import run_javascript_example, run_python_example
 from tests.live_server import LiveServer, fvs
 
 pytestmark = pytest.mark.slow
@@ -43,35 +38,16 @@ def _example(page: str, language: str, key: str) -> str:
 
 def test_the_pages_python_example_renders_a_video(live, tmp_path: Path):
     server, key, page = live
-    script = tmp_path / "example.py"
-    script.write_text(_example(page, "python", key))
-    assert f'BASE_URL = "{server.base_url}"' in script.read_text()
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    match = re.fullmatch(r"Video ready: (\S+)\n", done.stdout)
-    assert match, done.stdout
-    video = requests.get(match.group(1), timeout=60)
-    assert video.status_code == 200
-    (tmp_path / "final.mp4").write_bytes(video.content)
-    media = probe(tmp_path / "final.mp4")
-    assert (media.video.codec, media.video.width, media.video.height) == ("h264", 1280, 720)
-    assert abs(media.duration_seconds - 24) <= 0.5
+    source = _example(page, "python", key)
+    assert f'BASE_URL = "{server.base_url}"' in source
+    run_python_example(source, tmp_path)
 
 
 def test_the_pages_javascript_example_submits_and_reads_the_status(live, tmp_path: Path):
-    if shutil.which("node") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Node.js is missing, and CI must run the page's JavaScript example")
-        pytest.skip("Node.js is not installed")
     server, key, page = live
-    source = _example(page, "javascript", key)
-    script = tmp_path / "example.mjs"
-    script.write_text(source + "\nconsole.log(JSON.stringify({job, status}));\n")
-    done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_javascript_example(
+        _example(page, "javascript", key), tmp_path, "the page's JavaScript example"
+    )
     assert submitted_ok(result["job"], server.base_url)
     assert result["status"]["project_id"] == result["job"]["project_id"]
     # Then the render it started finishes: the example's request is one the studio films.
