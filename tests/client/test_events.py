@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from fvs.client import AsyncStudio, Polling, Progress, Studio, WaitTimedOut
 from fvs.client.sse import EventDecoder
-from tests.client.servers import serve_app
+from tests.threaded_server import serve_app
 
 PID = "proj_events"
 STAGE_EVENTS = [

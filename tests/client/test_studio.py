@@ -18,10 +18,9 @@ from starlette.routing import Route
 from fvs import client
 from fvs.client import AsyncStudio, Polling, Retries, Studio
 from fvs.renders.schemas import RenderRequest
-from tests.client.servers import serve_app
 from tests.conftest import SMALL_RENDER
 from tests.live_server import free_port
-from tests.threaded_server import serve_in_thread
+from tests.threaded_server import serve_app, serve_in_thread
 
 FAST = Polling(interval=0.2)
 
