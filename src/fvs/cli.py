@@ -36,7 +36,6 @@ from fvs.config import Settings
 from fvs.db import Database
 from fvs.errors import AppError, ValidationFailed
 from fvs.keys import service as keys
-from fvs.mcp import remote
 from fvs.mcp.stdio import serve_stdio
 from fvs.ops import health, serving
 from fvs.providers.factory import Providers
@@ -494,6 +493,19 @@ def ledger_check(
     _fail(f"{len(report.breaches)} ledger breaches", code=1)
 
 
+BaseUrlOption = Annotated[
+    str, typer.Option(envvar="FVS_BASE_URL", help="The running studio (`fvs serve`).")
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="FVS_AGENT_KEY",
+        help="Your managed agent key (from /settings or `fvs keys create`).",
+        show_default=False,
+    ),
+]
+
+
 @app.command("render")
 def render_cmd(
     request_file: Annotated[
@@ -504,17 +516,8 @@ def render_cmd(
             show_default=False,
         ),
     ],
-    base_url: Annotated[
-        str, typer.Option(envvar="FVS_BASE_URL", help="The running studio (`fvs serve`).")
-    ] = client.DEFAULT_BASE_URL,
-    key: Annotated[
-        str | None,
-        typer.Option(
-            envvar="FVS_AGENT_KEY",
-            help="Your managed agent key (from `fvs keys create`).",
-            show_default=False,
-        ),
-    ] = None,
+    base_url: BaseUrlOption = client.DEFAULT_BASE_URL,
+    key: KeyOption = None,
     out: OutOption = None,
     file: Annotated[
         list[str] | None,
@@ -563,17 +566,8 @@ def _render_and_report(
 
 @app.command("mcp")
 def mcp_cmd(
-    base_url: Annotated[
-        str, typer.Option(envvar="FVS_BASE_URL", help="The studio to talk to.")
-    ] = remote.DEFAULT_BASE_URL,
-    key: Annotated[
-        str | None,
-        typer.Option(
-            envvar="FVS_AGENT_KEY",
-            help="Your managed agent key (from /settings or `fvs keys create`).",
-            show_default=False,
-        ),
-    ] = None,
+    base_url: BaseUrlOption = client.DEFAULT_BASE_URL,
+    key: KeyOption = None,
 ) -> None:
     """Serve the studio's MCP tools over stdio, for an agent on this machine."""
     if not key:

@@ -10,12 +10,11 @@ from typing import Any
 
 import httpx
 
+from fvs.client import KEY_HEADER
 from fvs.client.sse import EventDecoder, is_event_stream
 from fvs.mcp.backend import ApiError, FileIn
 from fvs.mcp.progress import NoStream
 
-KEY_HEADER = "X-FVS-Agent-Key"
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # `fvs serve`'s default
 API = "/api/agent"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 CHUNK = 1024 * 1024
