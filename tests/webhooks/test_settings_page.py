@@ -72,3 +72,40 @@ def test_a_form_without_its_csrf_token_is_refused(client: TestClient) -> None:
     sign_up(client)
     refused = client.post("/settings/webhooks", data={"url": "https://example.com/x"})
     assert refused.status_code == 403
+
+
+def test_each_form_action_changes_the_endpoint_or_says_why_not(client: TestClient) -> None:
+    sign_up(client)
+    token = form_token(client, "/settings/webhooks")
+    with Receiver() as receiver:
+        first = client.post("/settings/webhooks", data={"url": receiver.url, "csrf_token": token})
+    old = SECRET.search(first.text).group(1)
+    endpoint_id = re.search(r'id="(wh_[0-9a-f]+)"', first.text).group(1)
+    base = f"/settings/webhooks/{endpoint_id}"
+
+    rotated = client.post(f"{base}/rotate", data={"csrf_token": token})
+    assert rotated.status_code == 200
+    assert SECRET.search(rotated.text).group(1) not in (old, None)
+
+    disabled = client.post(f"{base}/disable", data={"csrf_token": token}, follow_redirects=False)
+    assert disabled.headers["location"] == f"/settings/webhooks?done=disable&show={endpoint_id}"
+    assert "The endpoint was disabled" in client.get(disabled.headers["location"]).text
+
+    unknown = client.post(f"{base}/deliveries/999/resend", data={"csrf_token": token})
+    assert unknown.status_code == 404 and 'role="alert"' in unknown.text
+
+    bad = client.post(
+        "/settings/webhooks/threshold", data={"threshold": "ten", "csrf_token": token}
+    )
+    assert bad.status_code == 422 and "a whole number of credits" in bad.text
+    saved = client.post(
+        "/settings/webhooks/threshold",
+        data={"threshold": "40", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/settings/webhooks?done=threshold"
+    assert 'value="40"' in client.get("/settings/webhooks").text
+
+    gone = client.post(f"{base}/delete", data={"csrf_token": token}, follow_redirects=False)
+    assert gone.headers["location"] == "/settings/webhooks?done=delete"
+    assert endpoint_id not in client.get("/settings/webhooks").text

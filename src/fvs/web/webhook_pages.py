@@ -7,6 +7,7 @@ response that made it, never redirected, since it is shown only that once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -65,11 +66,7 @@ def create_endpoint(
             settings=studio.settings,
         )
 
-    try:
-        endpoint = attempt(session, create)
-    except AppError as exc:
-        return _page(request, session, caller, studio, error=exc.message, status=exc.status_code)
-    return _page(request, session, caller, studio, secret=(endpoint.id, endpoint.secret))
+    return _settle(request, session, caller, studio, create)
 
 
 @router.post("/settings/webhooks/threshold")
@@ -86,27 +83,19 @@ def save_threshold(
             session, account_id=caller.account.id, threshold=value
         )
 
-    try:
-        attempt(session, save)
-    except AppError as exc:
-        return _page(request, session, caller, studio, error=exc.message, status=exc.status_code)
-    return RedirectResponse("/settings/webhooks?done=threshold", status_code=303)
+    return _settle(request, session, caller, studio, save, redirect="done=threshold")
 
 
 @router.post("/settings/webhooks/{endpoint_id}/rotate")
 def rotate(
     request: Request, endpoint_id: str, caller: FormWriter, session: WriteSession, studio: StudioDep
 ) -> Response:
-    try:
-        endpoint = attempt(
-            session,
-            lambda: webhooks.rotate_secret(
-                session, account_id=caller.account.id, endpoint_id=endpoint_id
-            ),
+    def rotated() -> Any:
+        return webhooks.rotate_secret(
+            session, account_id=caller.account.id, endpoint_id=endpoint_id
         )
-    except AppError as exc:
-        return _page(request, session, caller, studio, error=exc.message, status=exc.status_code)
-    return _page(request, session, caller, studio, secret=(endpoint.id, endpoint.secret))
+
+    return _settle(request, session, caller, studio, rotated)
 
 
 @router.post("/settings/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend")
@@ -127,11 +116,8 @@ def resend(
             settings=studio.settings,
         )
 
-    try:
-        attempt(session, again)
-    except AppError as exc:
-        return _page(request, session, caller, studio, error=exc.message, status=exc.status_code)
-    return RedirectResponse(f"/settings/webhooks?done=resend&show={endpoint_id}", status_code=303)
+    done = f"done=resend&show={endpoint_id}"
+    return _settle(request, session, caller, studio, again, redirect=done)
 
 
 @router.post("/settings/webhooks/{endpoint_id}/{action}")
@@ -160,12 +146,29 @@ def act(
             session, account_id=account_id, endpoint_id=endpoint_id
         ),
     }
+    show = "" if action == "delete" else f"&show={endpoint_id}"
+    done = f"done={action}{show}"
+    return _settle(request, session, caller, studio, changes[action], redirect=done)
+
+
+def _settle(
+    request: Request,
+    session: Session,
+    caller: SignedIn,
+    studio: StudioDep,
+    change: Callable[[], Any],
+    *,
+    redirect: str | None = None,
+) -> Response:
+    """Make one form's change: on refusal, the page with its message; then a redirect with
+    the query `redirect`, or, where it is None, the page showing the new secret (once)."""
     try:
-        attempt(session, changes[action])
+        made = attempt(session, change)
     except AppError as exc:
         return _page(request, session, caller, studio, error=exc.message, status=exc.status_code)
-    show = "" if action == "delete" else f"&show={endpoint_id}"
-    return RedirectResponse(f"/settings/webhooks?done={action}{show}", status_code=303)
+    if redirect is None:
+        return _page(request, session, caller, studio, secret=(made.id, made.secret))
+    return RedirectResponse(f"/settings/webhooks?{redirect}", status_code=303)
 
 
 def _threshold(raw: str) -> int | None:
