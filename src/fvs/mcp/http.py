@@ -1,6 +1,6 @@
 """The /mcp endpoint: streamable HTTP (stateless, JSON answers), behind the agent key.
 
-The key is checked before any MCP work, by the same `authenticate` the JSON API
+The key is checked before any MCP work, by the same `principal_of` the JSON API
 uses: no key or a bad one is the API's 401 body. The account's backend rides in
 the ASGI scope to the tools (tools.BindBackend).
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 
-from anyio import to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
@@ -20,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from fvs import proxies
 from fvs.config import Settings
 from fvs.errors import AppError
-from fvs.keys.verify import KEY_HEADER, authenticate, presented_key
+from fvs.keys.verify import KEY_HEADER, presented_key, principal_of
 from fvs.mcp.local import LocalBackend
 from fvs.mcp.tools import SCOPE_KEY, build_server
 from fvs.studio import Studio
@@ -57,7 +56,7 @@ class McpEndpoint:
         studio: Studio = scope["app"].state.studio
         key = presented_key(Headers(scope=scope))
         try:
-            principal = await to_thread.run_sync(authenticate, studio, key)
+            principal = await principal_of(studio, key)
         except AppError as refused:
             await _refusal(refused)(scope, receive, send)
             return
