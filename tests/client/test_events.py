@@ -40,7 +40,10 @@ class FakeRender:
     drop_after: int | None = None  # close the stream after this many events
     polls_to_finish: int = 1
     retry_after: str | None = None
+    etags: bool = False  # answer with an ETag per status, and 304 to a current one
     status_reads: int = 0
+    conditional: list[str | None] = field(default_factory=list)
+    not_modified: int = 0
     keys_seen: list[str] = field(default_factory=list)
     seen_accept: list[str] = field(default_factory=list)
 
@@ -67,8 +70,15 @@ class FakeRender:
     async def status(self, request: Request) -> Response:
         self.status_reads += 1
         self.keys_seen.append(request.headers.get("x-fvs-agent-key", ""))
-        headers = {"Retry-After": self.retry_after} if self.retry_after else None
-        return JSONResponse(self.body(), headers=headers)
+        headers = {"Retry-After": self.retry_after} if self.retry_after else {}
+        body = self.body()
+        self.conditional.append(request.headers.get("if-none-match"))
+        if self.etags:
+            headers["ETag"] = f'W/"{body["status"]}"'
+            if self.conditional[-1] == headers["ETag"]:
+                self.not_modified += 1
+                return Response(status_code=304, headers=headers)
+        return JSONResponse(body, headers=headers)
 
     async def stream(self, request: Request) -> Response:
         self.seen_accept.append(request.headers.get("accept", ""))
@@ -184,3 +194,22 @@ def test_the_event_decoder_reads_ids_names_multiline_data_and_skips_comments():
     assert [(e.id, e.event) for e in events] == [("7", "render.progress"), ("7", "message")]
     assert events[0].data == {"type": "render.progress", "stage": "filming"}
     assert events[1].data == {"data": "not json"}
+
+
+def test_polls_are_conditional_and_a_304_keeps_the_status_it_had(fake, base_url):
+    fake.events, fake.polls_to_finish, fake.etags = None, 3, True
+    seen: list[Progress] = []
+    with Studio(base_url, "fvs_k", polling=Polling(interval=0.05)) as studio:
+        status = studio.wait(PID, on_progress=seen.append, timeout=20)
+    assert status.status == "completed" and fake.status_reads == 4
+    assert fake.conditional == [None, 'W/"running"', 'W/"running"', 'W/"running"']
+    assert fake.not_modified == 2
+    assert [p.status for p in seen] == ["running", "running", "running", "completed"]
+
+    fake.status_reads, fake.conditional, fake.not_modified = 0, [], 0
+
+    async def main() -> str:
+        async with AsyncStudio(base_url, "fvs_k", polling=Polling(interval=0.05)) as studio:
+            return (await studio.wait(PID, timeout=20)).status
+
+    assert asyncio.run(main()) == "completed" and fake.not_modified == 2

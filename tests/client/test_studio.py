@@ -1,6 +1,5 @@
-"""Studio and AsyncStudio against the real studio on a live server (it has no events route
-on this branch, so wait() polls): renders, refusals with the API's code, retries that the
-Idempotency-Key makes safe."""
+"""Studio and AsyncStudio against the real studio on a live server: renders, refusals with
+the API's code, retries that the Idempotency-Key makes safe, conditional polls."""
 
 from __future__ import annotations
 
@@ -43,6 +42,27 @@ def test_render_waits_for_the_film_and_download_writes_it(base_url, make_agent, 
     assert path.read_bytes()[4:8] == b"ftyp"
     assert "completed" in kinds and kinds[0] in ("input", "planning", "storyboarding")
     assert wallet.held_credits == 0 and wallet.available_credits == 1000 - status.credits_settled
+
+
+@pytest.mark.slow  # a whole video
+def test_polling_the_real_studio_sends_each_etag_back(base_url, make_agent):
+    agent, polls = make_agent(), []
+
+    def note(response: httpx.Response) -> None:
+        if response.request.method == "GET":
+            polls.append((response.request.headers.get("If-None-Match"), response.status_code))
+
+    http = httpx.Client(
+        base_url=base_url,
+        headers={"X-FVS-Agent-Key": agent.key},
+        event_hooks={"response": [note]},
+    )
+    with Studio(base_url, http=http, polling=FAST, events=False) as studio:
+        status = studio.render(SMALL_RENDER)
+    assert status.status == "completed" and status.final_video_url
+    assert polls[0][0] is None and len(polls) >= 2
+    assert all(tag is not None and tag.startswith('W/"') for tag, _ in polls[1:]), polls
+    assert {code for _, code in polls} <= {200, 304} and polls[-1][1] == 200
 
 
 def test_a_pydantic_request_is_sent_as_the_fields_it_set(base_url, make_agent):

@@ -232,5 +232,15 @@ def same_origin(url: str, base_url: str) -> bool:
 RenderRef: TypeAlias = str | RenderStatus
 
 
+# A status and the answer it came in: its ETag makes the next poll conditional.
+Known: TypeAlias = tuple[RenderStatus, httpx.Response]
+
+
+def if_none_match(known: Known | None) -> dict[str, str] | None:
+    """The header that asks for the status only if it changed since `known`."""
+    tag = known[1].headers.get("ETag") if known is not None else None
+    return {"If-None-Match": tag} if tag else None
+
+
 def project_id_of(render: RenderRef) -> str:
     return render.project_id if isinstance(render, RenderStatus) else str(render)

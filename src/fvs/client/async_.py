@@ -161,7 +161,7 @@ class AsyncStudio:
             await _call(report, Progress.polled(status))
             if _core.settled(status):
                 return status
-        return await self._poll(project_id, deadline, report, response)
+        return await self._poll(project_id, deadline, report, (status, response))
 
     async def download(self, render: RenderRef, path: str | Path | None = None) -> Path:
         """Write the render's final MP4 to path (default: its name, here); the path written."""
@@ -215,8 +215,16 @@ class AsyncStudio:
             files = _core.multipart(opened, *parts) if parts else None
             return await self._http.request(method, url, files=files, **kwargs)
 
-    async def _status(self, project_id: str) -> tuple[RenderStatus, httpx.Response]:
-        response = await self._send("GET", f"{RENDERS}/{project_id}", idempotent=True)
+    async def _status(
+        self, project_id: str, known: _core.Known | None = None
+    ) -> tuple[RenderStatus, httpx.Response]:
+        """The status; with `known` (a status and the answer it came in), asked conditionally:
+        a 304 means that status is still current."""
+        url = f"{RENDERS}/{project_id}"
+        headers = _core.if_none_match(known)
+        response = await self._send("GET", url, idempotent=True, headers=headers)
+        if response.status_code == 304 and known is not None:
+            return known[0], response
         return self._status_answer(response, "the status poll"), response
 
     @staticmethod
@@ -236,7 +244,7 @@ class AsyncStudio:
         project_id: str,
         deadline: float,
         report: OnProgress,
-        response: httpx.Response | None,
+        known: _core.Known,
     ) -> RenderStatus:
         while True:
             remaining = deadline - time.monotonic()
@@ -245,8 +253,9 @@ class AsyncStudio:
                 raise WaitTimedOut(
                     f"render {project_id} still {status.status} at the wait's end", status
                 )
-            await asyncio.sleep(self.polling.next_delay(response, remaining))
-            status, response = await self._status(project_id)
+            await asyncio.sleep(self.polling.next_delay(known[1], remaining))
+            known = await self._status(project_id, known)
+            status = known[0]
             await _call(report, Progress.polled(status))
             if _core.settled(status):
                 return status

@@ -156,7 +156,7 @@ class Studio:
             report(Progress.polled(status))
             if _core.settled(status):
                 return status
-        return self._poll(project_id, deadline, report, response)
+        return self._poll(project_id, deadline, report, (status, response))
 
     def download(self, render: RenderRef, path: str | Path | None = None) -> Path:
         """Write the render's final MP4 to path (default: its name, here); the path written."""
@@ -210,8 +210,16 @@ class Studio:
             files = _core.multipart(opened, *parts) if parts else None
             return self._http.request(method, url, files=files, **kwargs)
 
-    def _status(self, project_id: str) -> tuple[RenderStatus, httpx.Response]:
-        response = self._send("GET", f"{RENDERS}/{project_id}", idempotent=True)
+    def _status(
+        self, project_id: str, known: _core.Known | None = None
+    ) -> tuple[RenderStatus, httpx.Response]:
+        """The status; with `known` (a status and the answer it came in), asked conditionally:
+        a 304 means that status is still current."""
+        url = f"{RENDERS}/{project_id}"
+        headers = _core.if_none_match(known)
+        response = self._send("GET", url, idempotent=True, headers=headers)
+        if response.status_code == 304 and known is not None:
+            return known[0], response
         return self._status_answer(response, "the status poll"), response
 
     @staticmethod
@@ -231,7 +239,7 @@ class Studio:
         project_id: str,
         deadline: float,
         report: OnProgress,
-        response: httpx.Response | None,
+        known: _core.Known,
     ) -> RenderStatus:
         while True:
             remaining = deadline - time.monotonic()
@@ -240,8 +248,9 @@ class Studio:
                 raise WaitTimedOut(
                     f"render {project_id} still {status.status} at the wait's end", status
                 )
-            time.sleep(self.polling.next_delay(response, remaining))
-            status, response = self._status(project_id)
+            time.sleep(self.polling.next_delay(known[1], remaining))
+            known = self._status(project_id, known)
+            status = known[0]
             report(Progress.polled(status))
             if _core.settled(status):
                 return status
