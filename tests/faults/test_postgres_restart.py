@@ -43,7 +43,10 @@ def test_a_render_completes_across_a_postgres_restart(
         pid = client.post("/api/agent/renders", headers=agent.headers, files=body).json()[
             "project_id"
         ]
-        storyboarding = lambda b: b["current_stage"] != "planning"  # noqa: E731
+        # Running and past planning; a queued render still at `input` proves nothing.
+        storyboarding = lambda b: (  # noqa: E731
+            b["status"] == "running" and b["current_stage"] not in ("input", "planning")
+        )
         before = wait_for(client, agent, pid, ("completed", "failed"), where=storyboarding)
         assert before["status"] == "running", before  # mid-render, or the test proves nothing
         # Fast mode: every open connection, idle in the pool or mid-step, is cut.
