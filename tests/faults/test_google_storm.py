@@ -45,6 +45,9 @@ def settings_overrides(settings_overrides: dict[str, Any], fake: FakeVertex) -> 
         "veo_poll_seconds": 0.05,
         "job_retry_base_seconds": 0,
         "job_max_attempts": JOB_ATTEMPTS,
+        # The count below is exact; on a starved machine a lapsed lease would let a second
+        # thread run an attempt again (at-least-once, by design), which is not under test.
+        "job_lease_seconds": 120,
         **settings_overrides,
     }
 
