@@ -12,17 +12,14 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from fvs.accounts.deps import CurrentSession
 from fvs.deps import StudioDep
 from fvs.errors import ValidationFailed, error_responses
-from fvs.events import service
 from fvs.events.feed import EventFeed
 from fvs.events.repository import StoredEvent
-from fvs.events.service import Missed
 from fvs.keys.deps import AgentDep
 from fvs.studio import Studio
 
@@ -77,13 +74,7 @@ async def open_stream(
 ) -> EventSourceResponse:
     """Check the render is the account's (404 otherwise), then stream from `after`."""
 
-    def missed() -> Missed:
-        with studio.db.read() as session:
-            return service.missed_events(
-                session, account_id=account_id, project_id=project_id, after=after
-            )
-
-    backlog = await to_thread.run_sync(missed)
+    backlog = await feed.missed(account_id=account_id, project_id=project_id, after=after)
     return EventSourceResponse(
         as_stream(feed.follow(project_id, after, backlog)),
         ping=studio.settings.events_keepalive_seconds,

@@ -17,7 +17,7 @@ from anyio import to_thread
 from prometheus_client import Gauge
 
 from fvs.db import Database
-from fvs.events import repository
+from fvs.events import repository, service
 from fvs.events.repository import StoredEvent
 from fvs.events.service import Missed
 
@@ -81,6 +81,18 @@ class EventFeed:
         SUBSCRIBERS.dec()
         if not followers:
             del self._subscribers[subscription.project_id]
+
+    async def missed(self, *, account_id: str, project_id: str, after: int) -> Missed:
+        """The account's render's events after seq `after`, read in a worker thread; the
+        status route's 404 when the render is not the account's."""
+
+        def read() -> Missed:
+            with self._db.read() as session:
+                return service.missed_events(
+                    session, account_id=account_id, project_id=project_id, after=after
+                )
+
+        return await to_thread.run_sync(read)
 
     async def follow(
         self, project_id: str, after: int, missed: Missed

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from fvs.agents.reference import reference_markdown
 from fvs.billing import service as billing
 from fvs.errors import AppError
-from fvs.events import service as events
 from fvs.events.feed import EventFeed
 from fvs.mcp.backend import ApiError, FileIn
 from fvs.providers.endpoints import registry_listing
@@ -67,13 +66,8 @@ class LocalBackend:
         return status.model_dump()
 
     async def events(self, project_id: str) -> AsyncGenerator[dict[str, Any], None]:
-        def missed() -> events.Missed:
-            with self.studio.db.read() as session:
-                return events.missed_events(
-                    session, account_id=self.account_id, project_id=project_id, after=0
-                )
-
-        backlog = await _answer(to_thread.run_sync(missed))
+        missed = self.feed.missed(account_id=self.account_id, project_id=project_id, after=0)
+        backlog = await _answer(missed)
         async with aclosing(self.feed.follow(project_id, 0, backlog)) as stream:
             async for found in stream:
                 yield found.data | {"type": found.type}
